@@ -1,0 +1,1 @@
+// The Diffusers module.
