@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], swiftSettings: optimize),
         .executableTarget(name: "dsh", dependencies: ["Script", "CReadline"]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script"]),
         .testTarget(name: "dshTests", dependencies: ["dsh"]),
