@@ -59,7 +59,8 @@ public enum DType: String, Sendable, CaseIterable {
         switch self {
         case .float32, .float64: return x
         case .bool: return x != 0 ? 1 : 0
-        case .int32, .int64: return x.isFinite ? x.rounded(.towardZero) : 0
+        // `+ 0` turns -0.0 into 0: integers have no negative zero (`-0 // 3` is `0`).
+        case .int32, .int64: return x.isFinite ? x.rounded(.towardZero) + 0 : 0
         case .uint8:
             guard x.isFinite else { return 0 }
             let t = Int64(x.rounded(.towardZero))

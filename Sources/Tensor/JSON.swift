@@ -172,7 +172,7 @@ public func pythonFloatRepr(_ d: Double) -> String {
     let decimalExp = pointPos - 1
     var out: String
     if decimalExp < -4 || decimalExp >= 16 {
-        var m = String(digits.first!)
+        var m = String(digits.prefix(1))
         if digits.count > 1 { m += "." + digits.dropFirst() }
         out = m + "e" + (decimalExp < 0 ? "-" : "+") + String(format: "%02d", Swift.abs(decimalExp))
     } else if pointPos <= 0 {

@@ -40,12 +40,29 @@ extension Tensor {
         let t = Tensor(uninitializedShape: [steps], dtype: dtype)
         if steps == 0 { return t }
         if steps == 1 { t.storage.pointer[0] = dtype.normalize(Float(start)); return t }
-        // PyTorch's CPU kernel computes in the output's precision.
+        let half = steps / 2
+        if dtype == .float64 {
+            let step = (end - start) / Double(steps - 1)
+            for i in 0..<steps {
+                let v = i < half ? start.addingProduct(step, Double(i)) : end.addingProduct(-step, Double(steps - i - 1))
+                t.storage.pointer[i] = Float(v)
+            }
+            return t
+        }
+        // PyTorch's CPU kernel computes in the output's precision. For float32 its compiled code
+        // fuses `start + step * i` (and `end - step * (steps - i - 1)`) into one FMA, which
+        // changes the last bit of about one value in ten; half types go through float operators
+        // one at a time.
         let s = Float(start), e = Float(end)
         let stepSize = (e - s) / Float(steps - 1)
-        let half = steps / 2
+        let fused = dtype == .float32
         for i in 0..<steps {
-            let v: Float = i < half ? s + stepSize * Float(i) : e - stepSize * Float(steps - i - 1)
+            let v: Float
+            if i < half {
+                v = fused ? s.addingProduct(stepSize, Float(i)) : s + stepSize * Float(i)
+            } else {
+                v = fused ? e.addingProduct(-stepSize, Float(steps - i - 1)) : e - stepSize * Float(steps - i - 1)
+            }
             t.storage.pointer[i] = dtype.normalize(v)
         }
         return t

@@ -31,8 +31,13 @@ extension Tensor {
 
     /// Reduces over `dims` (all dimensions when nil), keeping them as size 1 when `keepdim`.
     public func reduce(_ op: ReductionOp, dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
-        let d = try reductionDims(dims, op: op.rawValue)
         let isArg = op == .argmax || op == .argmin
+        if isArg && (dims ?? []).isEmpty && rank > 1 {
+            // Without a dim, argmax/argmin index the flattened tensor.
+            let flat = try reshape([count]).reduce(op, dims: nil, keepdim: false)
+            return try flat.reshape(keepdim ? [Int](repeating: 1, count: rank) : [])
+        }
+        let d = try reductionDims(dims, op: op.rawValue)
         if isArg && d.count > 1 { throw valueError("\(op.rawValue): expected a single dimension") }
         if count == 0 && [.min, .max, .amin, .amax, .argmin, .argmax].contains(op) {
             throw indexError("\(op.rawValue)(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
@@ -129,8 +134,8 @@ extension Tensor {
     public func sum(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor { try reduce(.sum, dims: dims, keepdim: keepdim) }
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor { try reduce(.mean, dims: dims, keepdim: keepdim) }
 
-    /// Running sum or product along `dim` (`cumsum`, `cumprod`), accumulated in the tensor's
-    /// precision as PyTorch does.
+    /// Running sum or product along `dim` (`cumsum`, `cumprod`), accumulated in double precision
+    /// and rounded per element, as PyTorch's CPU kernel does (`acc_type<float>` is double there).
     public func cumulative(_ product: Bool, dim: Int) throws -> Tensor {
         let d = try normalizedDim(dim, op: product ? "cumprod" : "cumsum")
         let outType: DType = dtype.isIntegral ? .int64 : dtype
@@ -140,10 +145,10 @@ extension Tensor {
         let rows = moved.count / Swift.max(n, 1)
         let src = moved.storage.pointer + moved.offset, dst = out.storage.pointer
         for r in 0..<rows {
-            var acc: Float = product ? 1 : 0
+            var acc: Double = product ? 1 : 0
             for i in 0..<n {
-                acc = product ? acc * src[r * n + i] : acc + src[r * n + i]
-                dst[r * n + i] = acc
+                acc = product ? acc * Double(src[r * n + i]) : acc + Double(src[r * n + i])
+                dst[r * n + i] = Float(acc)
             }
         }
         if outType != .float32 { out.normalizeValues() }
