@@ -1,0 +1,18 @@
+extension Interpreter {
+    /// Registers the Python-facing modules that bind dsh's Swift libraries: `torch`, `numpy`, and
+    /// (as they land) `PIL`, `diffusers`, `tqdm`, `safetensors`, `IPython`, `dsh`.
+    public func registerLibraryModules() {
+        registerModule("torch") { _ in TorchModule.make() }
+        registerModule("torch.nn") { interp in
+            guard case .module(let nn)? = try interp.importModule("torch")["nn"] else { return PyModule("torch.nn") }
+            return nn
+        }
+        registerModule("torch.nn.functional") { interp in
+            guard case .module(let nn)? = try interp.importModule("torch")["nn"], case .module(let f)? = nn["functional"] else {
+                return PyModule("torch.nn.functional")
+            }
+            return f
+        }
+        registerModule("numpy") { _ in NumPyModule.make() }
+    }
+}
