@@ -158,7 +158,12 @@ final class REPL {
         }
         if t.hasSuffix("?") && !t.hasSuffix("??") && !t.contains("#") {
             let expr = String(t.dropLast()).trimmingWhitespace()
-            if !expr.isEmpty { execute("help(\(expr))"); return -1 }
+            if !expr.isEmpty {
+                do { writeOut(try interpreter.inspect(expr) + "\n") } catch let e as ScriptError {
+                    writeErr(style.traceback(e.traceback))
+                } catch { writeErr("\(error)\n") }
+                return -1
+            }
         }
         return nil
     }

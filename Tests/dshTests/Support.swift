@@ -125,6 +125,18 @@ final class PTYSession {
         return String(transcript[r.upperBound...])
     }
 
+    /// Waits until the program shows a fresh prompt (`>>> ` or `... `) and is ready for a key, as
+    /// a person waits before typing (keys sent while no line editor runs can be lost).
+    @discardableResult
+    func waitForPrompt(timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if transcript.hasSuffix(">>> ") || transcript.hasSuffix("... ") { return true }
+            _ = expect("\u{0}", timeout: 0.05)
+        }
+        return false
+    }
+
     func interrupt() { kill(pid, SIGINT) }
 
     /// Waits for exit; returns the status, or nil if it had to be killed.
