@@ -1,0 +1,183 @@
+import Foundation
+
+// 2-D convolution: 1×1 stride-1 as one GEMM per image and group; everything else as im2col in
+// bands of output rows (so the column panel stays a few MB however large the image) + sgemm.
+
+/// Reusable scratch buffers, so large convolutions do not allocate (and page-fault) per call.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private let lock = NSLock()
+    private var free: [Storage] = []
+
+    /// A buffer of at least `count` floats; give it back with `recycle`.
+    func take(_ count: Int) -> Storage {
+        lock.lock(); defer { lock.unlock() }
+        if let i = free.firstIndex(where: { $0.count >= count }) { return free.remove(at: i) }
+        return Storage(uninitializedCount: count)
+    }
+
+    func recycle(_ s: Storage) {
+        lock.lock(); defer { lock.unlock() }
+        free.append(s)
+        if free.count > 4 { free.sort { $0.count > $1.count }; free.removeLast() }
+    }
+}
+
+extension Tensor {
+    /// Floats in one im2col panel (tuned on this machine: large enough for full-speed GEMMs,
+    /// small enough to stay in the last-level cache).
+    nonisolated(unsafe) static var convPanelFloats = 1 << 20
+
+    /// Whether 3×3 stride-1 convolutions use Winograd F(2×2, 3×3) (2.25× fewer multiplies, error
+    /// within a few float ulps of the direct sum) instead of im2col. Off by default; `DSH_WINOGRAD=1`
+    /// turns it on.
+    nonisolated(unsafe) public static var useWinograd: Bool =
+        ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1"
+
+    /// Fewer input or output channels (per group) than this keep im2col even with `useWinograd`.
+    nonisolated(unsafe) static var winogradMinChannels = 8
+
+    /// Expands `[x, y]` pairs given as one value or two (PyTorch's `_pair`).
+    static func pair(_ v: [Int], _ name: String) throws -> (Int, Int) {
+        if v.count == 1 { return (v[0], v[0]) }
+        if v.count == 2 { return (v[0], v[1]) }
+        throw valueError("conv2d: expected \(name) to be a single integer value or a list of 2 values, but got \(v)")
+    }
+
+    /// 2-D convolution of `[N, C, H, W]` with weight `[O, C/groups, kH, kW]` (`F.conv2d`).
+    public func conv2d(weight: Tensor, bias: Tensor?, stride: [Int] = [1, 1], padding: [Int] = [0, 0],
+                       dilation: [Int] = [1, 1], groups: Int = 1) throws -> Tensor {
+        if rank == 3 {
+            return try unsqueeze(0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding,
+                                            dilation: dilation, groups: groups).squeeze(0)
+        }
+        guard rank == 4 else {
+            throw shapeError("conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(shapeString(shape))")
+        }
+        guard weight.rank == 4 else {
+            throw shapeError("conv2d: weight should be 4D [out, in/groups, kH, kW], got \(shapeString(weight.shape))")
+        }
+        let (sh, sw) = try Tensor.pair(stride, "stride")
+        let (ph, pw) = try Tensor.pair(padding, "padding")
+        let (dh, dw) = try Tensor.pair(dilation, "dilation")
+        guard sh > 0 && sw > 0 else { throw valueError("conv2d: non-positive stride is not supported") }
+        guard ph >= 0 && pw >= 0 else { throw valueError("conv2d: negative padding is not supported") }
+        guard dh > 0 && dw > 0 else { throw valueError("conv2d: dilation should be greater than zero") }
+        guard groups > 0 else { throw valueError("conv2d: non-positive groups is not supported") }
+        let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
+        let o = weight.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3]
+        guard o % groups == 0 else {
+            throw shapeError("conv2d: Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size \(shapeString(weight.shape)) instead")
+        }
+        guard cg * groups == c else {
+            throw shapeError("conv2d: Given groups=\(groups), weight of size \(shapeString(weight.shape)), expected input\(shapeString(shape)) to have \(cg * groups) channels, but got \(c) channels instead")
+        }
+        if let bias, bias.rank != 1 || bias.shape[0] != o {
+            throw shapeError("conv2d: Given weight of size \(shapeString(weight.shape)), expected bias to be 1-dimensional with \(o) elements, but got bias of size \(shapeString(bias.shape)) instead")
+        }
+        let effH = dh * (kh - 1) + 1, effW = dw * (kw - 1) + 1
+        guard h + 2 * ph >= effH && w + 2 * pw >= effW else {
+            throw shapeError("conv2d: Calculated padded input size per channel: (\(h + 2 * ph) x \(w + 2 * pw)). Kernel size: (\(effH) x \(effW)). Kernel size can't be greater than actual input size")
+        }
+        let ho = (h + 2 * ph - effH) / sh + 1, wo = (w + 2 * pw - effW) / sw + 1
+        let dt = DType.promote(dtype, weight.dtype)
+        var out = Tensor(uninitializedShape: [n, o, ho, wo], dtype: dt)
+        if out.count == 0 { return out }
+
+        let x = contiguous(), wt = weight.contiguous()
+        let xp = UnsafePointer(x.storage.pointer + x.offset)
+        let wp = UnsafePointer(wt.storage.pointer + wt.offset)
+        let yp = out.storage.pointer
+        let og = o / groups, k = cg * kh * kw, plane = ho * wo
+        // Bias first; the GEMMs accumulate onto it (beta = 1).
+        var beta: Float = 0
+        if let bias {
+            let bv = bias.contiguous()
+            let bp = bv.storage.pointer + bv.offset
+            Parallel.forRange(n * o, costPerItem: plane) { r in
+                for i in r { (yp + i * plane).initialize(repeating: bp[i % o], count: plane) }
+            }
+            beta = 1
+        }
+        if k == 0 {
+            if bias == nil { yp.initialize(repeating: 0, count: out.count) }
+            return out
+        }
+
+        let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0
+        let winograd = Tensor.useWinograd && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1
+            && cg >= Tensor.winogradMinChannels && og >= Tensor.winogradMinChannels
+        if winograd {
+            for b in 0..<n {
+                for g in 0..<groups {
+                    try Tensor.winogradConv3x3(input: xp + (b * c + g * cg) * h * w, channels: cg, height: h, width: w,
+                                               weight: wp + g * og * k, outChannels: og, padH: ph, padW: pw,
+                                               output: yp + (b * o + g * og) * plane, outHeight: ho, outWidth: wo,
+                                               accumulate: beta != 0)
+                }
+            }
+        } else if direct {
+            for b in 0..<n {
+                for g in 0..<groups {
+                    // y[og, HW] = W[og, cg] · x[cg, HW]
+                    try BLAS.sgemm(m: og, n: plane, k: cg, a: wp + g * og * k, lda: k,
+                                   b: xp + (b * c + g * cg) * h * w, ldb: h * w,
+                                   beta: beta, c: yp + (b * o + g * og) * plane, ldc: plane)
+                }
+            }
+        } else {
+            let bandRows = Swift.max(1, Swift.min(ho, Tensor.convPanelFloats / Swift.max(1, k * wo)))
+            let panelStorage = ScratchPool.shared.take(k * bandRows * wo)
+            defer { ScratchPool.shared.recycle(panelStorage) }
+            let panel = panelStorage.pointer
+            for b in 0..<n {
+                for g in 0..<groups {
+                    let xg = xp + (b * c + g * cg) * h * w
+                    var oy0 = 0
+                    while oy0 < ho {
+                        let rows = Swift.min(bandRows, ho - oy0)
+                        let cols = rows * wo
+                        // panel[(ci, ki, kj), (oy - oy0) * wo + ox] = x[ci, oy*sh - ph + ki*dh, ox*sw - pw + kj*dw]
+                        Parallel.forRange(k, costPerItem: cols, minWork: 1 << 14) { range in
+                            for r in range {
+                                let ci = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw
+                                let src = xg + ci * h * w
+                                var dst = panel + r * cols
+                                for oy in oy0..<(oy0 + rows) {
+                                    let iy = oy * sh - ph + ki * dh
+                                    if iy < 0 || iy >= h {
+                                        dst.initialize(repeating: 0, count: wo)
+                                    } else {
+                                        let row = src + iy * w
+                                        let x0 = kj * dw - pw
+                                        if sw == 1 {
+                                            // Valid ox: 0 <= ox + x0 < w.
+                                            let lo = Swift.min(wo, Swift.max(0, -x0)), hi = Swift.max(lo, Swift.min(wo, w - x0))
+                                            if lo > 0 { dst.initialize(repeating: 0, count: lo) }
+                                            if hi > lo { (dst + lo).initialize(from: row + lo + x0, count: hi - lo) }
+                                            if hi < wo { (dst + hi).initialize(repeating: 0, count: wo - hi) }
+                                        } else {
+                                            for ox in 0..<wo {
+                                                let ix = ox * sw + x0
+                                                dst[ox] = ix >= 0 && ix < w ? row[ix] : 0
+                                            }
+                                        }
+                                    }
+                                    dst += wo
+                                }
+                            }
+                        }
+                        // y[og, band] = W[og, k] · panel[k, band]
+                        try BLAS.sgemm(m: og, n: cols, k: k, a: wp + g * og * k, lda: k,
+                                       b: panel, ldb: cols, beta: beta,
+                                       c: yp + (b * o + g * og) * plane + oy0 * wo, ldc: plane)
+                        oy0 += rows
+                    }
+                }
+            }
+        }
+        withExtendedLifetime((x, wt)) {}
+        if dt != .float32 && dt != .float64 { out.normalizeValues() }
+        return out
+    }
+}
