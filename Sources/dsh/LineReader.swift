@@ -57,7 +57,7 @@ final class LineReader {
 /// while dsh code runs, it asks the interpreter to stop with KeyboardInterrupt; at the prompt it
 /// wakes the line reader through a pipe.
 final class Interrupts: @unchecked Sendable {
-    nonisolated(unsafe) static let shared = Interrupts()
+    static let shared = Interrupts()
     private var source: DispatchSourceSignal?
     private var pipeFDs: [Int32] = [-1, -1]
     /// Set while user code runs.

@@ -18,7 +18,6 @@ extension PyException {
             case .unsupported: return .notImplemented(t.message)
             }
         }
-        if let d = error as? CustomStringConvertible { return .runtimeError(d.description) }
         return .runtimeError("\(error)")
     }
 }

@@ -14,5 +14,6 @@ extension Interpreter {
             return f
         }
         registerModule("numpy") { _ in NumPyModule.make() }
+        registerModule("diffusers") { interp in DiffusersModule.make(interp) }
     }
 }

@@ -1,0 +1,3 @@
+extension DiffusersModule {
+    static func registerPipelines(_ m: PyModule) {}
+}
