@@ -1,0 +1,17 @@
+s = "Hello, World"
+print(s.lower(), s.upper(), s.split(", "), s.replace("l", "L"), s.find("o"), s.rfind("o"), s.count("l"))
+print(s[0], s[-1], s[2:5], s[::-1], s[::2], len(s), "World" in s, "x" not in s)
+print("  pad  ".strip() + "|", "xxhixx".strip("x"), "  a b  c ".split(), "a,b,,c".split(","), "a b c".split(None, 1))
+print("-".join(["a", "b", "c"]), "abc".startswith("ab"), "abc".endswith(("x", "c")), "42".isdigit(), "abc".isalpha())
+print("hi".ljust(5, "*"), "hi".rjust(5), "hi".center(6, "-"), "42".zfill(5), "-42".zfill(6))
+print("line1\nline2\r\nline3".splitlines(), "a=b=c".partition("="), "a=b=c".rpartition("="))
+print("Title case words".title(), "hello".capitalize(), "MiXeD".swapcase())
+print('single', "double", 'it\'s', "say \"hi\"", r"raw\n", """triple
+quoted""", '\t|\x41\u00e9|')
+print(repr("it's"), repr('say "hi"'), repr("both ' and \""), repr("tab\tnl\n"), repr(""), repr("é"))
+print("abc" < "abd", "b" > "abc", "a" * 3, "ab" + "cd", "x".join("abc"))
+print(str(12), str(1.5), str(None), str(True), str([1, "a"]), repr([1, "a"]))
+print("%d items cost %.2f (%s) %r %5d|%-5d|%05.1f %x %%" % (3, 9.5, "ok", "q", 42, 42, 3.14159, 255))
+print("%(name)s is %(age)d" % {"name": "Ann", "age": 30})
+print("{} and {}".format("a", "b"), "{1} {0}".format("x", "y"), "{name}={val:.3f}".format(name="pi", val=3.14159))
+print("{:>8}|{:<8}|{:^8}|{:08.3f}|{:,}|{:x}|{:#b}|{:+d}|{:.1%}|{:e}".format("r", "l", "c", 3.14159, 1234567, 255, 5, 7, 0.256, 12345.678))

@@ -1,0 +1,12 @@
+import sys
+print()
+print("a", "b", "c")
+print("a", "b", sep="")
+print("a", "b", sep=", ", end="!\n")
+print(1, 2.0, None, True, [1, 2], (3,), {"k": 1}, {5})
+print("no newline", end="")
+print(" -- continued")
+print("to stdout", file=sys.stdout)
+print("flushed", flush=True)
+print(*[1, 2, 3])
+print(*"abc", sep="|")

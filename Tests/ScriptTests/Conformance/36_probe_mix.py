@@ -1,0 +1,32 @@
+print(f"{3:>{5}}|{'x'!r:^7}|{2.5:08.2f}|{-1:04d}|{1e-3:.0e}|{12345.6789:,.1f}|{0.000123:.2g}")
+print("%08.3f|%+.1e|%-8s|%3s|%.0f|%i" % (3.14159, 12345.678, "ab", "abcd", 2.5, 7))
+print(round(0.5), round(1.5), round(2.5), round(-1.5), round(2.665, 2), round(3.14159, 0))
+print(1e16, 1.5e16, 123456789012345678.0, 0.1 * 3, 1/7, 2**0.5, 1e-4, 1.234e-5)
+print(str(1.0e100), repr(-1.5e-10), 5e-324, float('-0'), 3.0 ** 40)
+print([i for i in range(3)] == list(range(3)), (1, 2) + (3,), [1, 2] * 2)
+d = {'b': 1, 'a': 2}
+print(sorted(d), sorted(d.items()), list(d), max(d, key=d.get))
+print("abc".split(""[:0] or None), "a  b".split(" "), "".split(), "".split(","))
+print("%s %s" % ([1], (2,)), "%s" % ((1, 2),), "%%d" % ())
+s = "x"
+s *= 3
+print(s, s.upper().lower().capitalize(), "hello world".title(), "ß".upper())
+print(1 if [] else 2, [] or {}, {} and [], 0 or None, not None)
+print(int("-  5".replace(" ", "")), int(" +7 "), float("1_0.5"), float(".5"), float("5."))
+print(list(zip(*[(1, 'a'), (2, 'b')])), dict(zip("ab", range(2))))
+print(isinstance(True, bool), isinstance(1, bool), type(True) is bool, bool is int)
+print(any(x for x in []), sum(i for i in range(5)), min(3, 4.5), max(2, 2.0), max(2.0, 2))
+print(divmod(-7, -2), divmod(7, -2), 7.0 // -2, -7 % 2.0, 2 ** -2, (-2) ** 3, -2 ** 2)
+print("a" in "abc", "" in "abc", [1] in [[1]], 1.0 in [1], None in [None])
+print(chr(0x1F600), len(chr(0x1F600)), "é"[0], "日本"[1], "日本語".find("語"))
+print(repr("\x01\x1f\x7f\x80\xa0\xad"), repr("\U0001F600"), repr("a\\b"))
+x = [1, 2, 3]
+x[1:2] = []
+print(x, x * 0, -x[0], +x[-1], ~x[0])
+print(abs(-0.0), -0.0 == 0.0, hash(-1), hash(-2))
+print(1 < 2 > 1.5, 1 == 1 == 1.0, 3 < 2 < undefined if False else "short-circuit")
+print(f"{'a' 'b'}", 'con' "cat", f"{{}}", f"{'{'}")
+print(list(map(lambda *a: sum(a), [1, 2], [3, 4])), list(filter(str.isdigit if False else (lambda c: c.isdigit()), "a1b2")))
+print("{:>10.3}".format(3.14159), "{:10}".format(7), "{:<10}".format(7), "{:^10.2f}".format(2.5))
+print(f"{-0.0:.1f} {1234567:_} {255:#o} {0.1:.20f}")
+print(sorted([3, 1, 2], key=None), sorted("ba", reverse=True), list(reversed({"x": 1, "y": 2})))
