@@ -4,10 +4,10 @@ import PackageDescription
 // Modules depend one way only:
 //   Tensor  <-  Diffusers, Imaging  <-  Script  <-  dsh
 // Release builds of the numeric modules: no overflow/bounds traps in inner loops, and on x86-64 the
-// x86-64-v3 level (AVX2 + FMA, every x86 CPU since 2013), so loops vectorise and fused multiply-adds
+// Haswell level (AVX2 + FMA, x86-64-v3: every x86 CPU since 2013), so loops vectorise and fused multiply-adds
 // (which the PyTorch-identical generator needs) are single instructions instead of libm calls.
 #if arch(x86_64)
-let releaseFlags = ["-Ounchecked", "-target-cpu", "x86-64-v3"]
+let releaseFlags = ["-Ounchecked", "-target-cpu", "haswell"]
 #else
 let releaseFlags = ["-Ounchecked"]
 #endif
@@ -32,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
 
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimize),
-        .target(name: "Diffusers", dependencies: ["Tensor"], swiftSettings: optimize),
+        .target(name: "Diffusers", dependencies: ["Tensor"], resources: [.copy("Resources/tiny-cats-32")], swiftSettings: optimize),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG"], swiftSettings: optimize),
         .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], swiftSettings: optimize),
         .executableTarget(name: "dsh", dependencies: ["Script", "CReadline"]),

@@ -93,7 +93,7 @@ public enum Hub {
 
     private final class Registry: @unchecked Sendable {
         let lock = NSLock()
-        var folders: [String: String] = [:]
+        var folders: [String: String] = BuiltinModels.locate()
     }
     private static let registry = Registry()
 
