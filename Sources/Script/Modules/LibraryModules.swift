@@ -15,5 +15,10 @@ extension Interpreter {
         }
         registerModule("numpy") { _ in NumPyModule.make() }
         registerModule("diffusers") { interp in DiffusersModule.make(interp) }
+        registerModule("diffusers.utils") { interp in
+            guard case .module(let u)? = try interp.importModule("diffusers")["utils"] else { return PyModule("diffusers.utils") }
+            return u
+        }
+        registerImagingModules()   // PIL, IPython, dsh, tqdm, safetensors, display()
     }
 }

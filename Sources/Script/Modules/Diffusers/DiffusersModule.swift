@@ -97,6 +97,22 @@ enum DiffusersModule {
         }
 
         registerPipelines(m)
+
+        // diffusers.utils
+        let utils = PyModule("diffusers.utils")
+        utils.def("make_image_grid") { a in
+            let images: [Value]
+            switch try a.value(0, "images") {
+            case .list(let l): images = l.items
+            case .tuple(let t): images = t
+            default: throw PyException.typeError("make_image_grid(): images must be a list of PIL images")
+            }
+            let resize = try a.optional(3, "resize").flatMap { $0.isNone ? nil : try a.intValue($0, "resize") }
+            return try makeImageGrid(images, rows: try a.int(1, "rows"), cols: try a.int(2, "cols"), resize: resize)
+        }
+        utils.def("numpy_to_pil") { a in try numpyToPIL(try a.value(0, "images")) }
+        utils.def("pt_to_pil") { a in try ptToPIL(try a.value(0, "images")) }
+        m["utils"] = .module(utils)
         return m
     }
 }

@@ -44,6 +44,8 @@ final class ImagingSession {
     }
 
     let console: Console
+    /// The last `dsh.filmstrip` drawing, which `dsh.filmstrip(…, replace=True)` draws over.
+    let filmstrip: LiveDisplay
     private let out: InterpreterSink
     private let err: InterpreterSink
 
@@ -51,6 +53,7 @@ final class ImagingSession {
         out = InterpreterSink(interp, fd: 1)
         err = InterpreterSink(interp, fd: 2)
         console = Console(stdout: out, stderr: err, environment: environment)
+        filmstrip = LiveDisplay(console: console)
     }
 
     // MARK: one session per interpreter
@@ -115,9 +118,9 @@ final class ImagingSession {
         -> (text: String, lines: Int) {
         guard let mode = drawMode(forced) else {
             let text = images.enumerated().map { i, img in
-                (i < captions.count && !captions[i].isEmpty ? captions[i] + ": " : "") + ImagingSession.placeholder(img)
-            }.joined(separator: " ") + "\n"
-            return (text, 1)
+                (i < captions.count && !captions[i].isEmpty ? captions[i] + ": " : "") + ImagingSession.placeholder(img) + "\n"
+            }.joined()
+            return (text, images.count)
         }
         return try bridgedImaging {
             try Filmstrip(renderer: console.renderer(mode: mode)).render(images, captions: captions, tileColumns: widthCells)

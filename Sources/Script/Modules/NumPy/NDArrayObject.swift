@@ -198,6 +198,7 @@ enum NumPyModule {
         np["nan"] = .float(.nan)
 
         func arrayFrom(_ v: Value, _ a: Arguments) throws -> Tensor {
+            if let pixels = imageArray(v) { return pixels }
                         let d = try a.optional(-1, "dtype").map { try dtype($0, a) }
             guard var t = try v.asTensor(dtype: nil) else { throw PyException.typeError("could not convert \(v.typeName) to an array") }
             // Python floats make float64 arrays in numpy.
