@@ -195,7 +195,7 @@ def numpy_cases():
     def add(name, a):
         flat = a.reshape(-1)
         values = [float(v) for v in flat.tolist()]
-        cases.append({"name": name, "shape": list(a.shape), "dtype": str(a.dtype), "values": values, "repr": repr(a)})
+        cases.append({"name": name, "shape": list(a.shape), "dtype": str(a.dtype), "values": values, "repr": repr(a), "str": str(a)})
 
     f32 = lambda x: np.array(x, dtype=np.float32)
     add("f32 whole", f32([[1, 2]]))

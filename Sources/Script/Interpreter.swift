@@ -44,6 +44,7 @@ public final class Interpreter {
         globals.replaceBuiltins(b)
         globals.set("__name__", .str("__main__"))
         registerStandardModules()
+        registerLibraryModules()
     }
 
     // MARK: running code

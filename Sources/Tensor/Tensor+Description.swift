@@ -271,6 +271,14 @@ extension Tensor {
     public func numpyDescription() -> String {
         NumpyPrinter(tensor: self).repr()
     }
+
+    /// The tensor as NumPy's `str` (what `print(array)` shows): `[[1. 2.]]`, elements separated
+    /// by spaces, no `array(` or dtype.
+    public func numpyString() -> String {
+        var p = NumpyPrinter(tensor: self)
+        p.separator = " "
+        return p.str()
+    }
 }
 
 /// NumPy's dtype name for a ``DType``.
@@ -426,12 +434,20 @@ struct NumpyPrinter {
     let values: [Float]
     let dtype: DType
     let threshold = 1000, edgeItems = 3, linewidth = 75
+    /// Between elements: `", "` for `repr`, `" "` for `str`.
+    var separator = ", "
 
     init(tensor: Tensor) {
         shape = tensor.shape
         values = tensor.scalars
         // NumPy has no bfloat16; such tensors are shown as the float32 arrays they convert to.
         dtype = tensor.dtype == .bfloat16 ? .float32 : tensor.dtype
+    }
+
+    /// `array_str`: `array2string` with a space separator and no prefix.
+    func str() -> String {
+        if values.isEmpty { return "[]" }
+        return arrayString(prefix: "", lineWidth: linewidth)
     }
 
     func repr() -> String {
@@ -508,7 +524,6 @@ struct NumpyPrinter {
         let showSummary = summarize && 2 * edgeItems < n
         let leading = showSummary ? edgeItems : 0
         let trailing = showSummary ? edgeItems : n
-        let separator = ", "
         func sub(_ i: Int) -> String {
             recurse(base: base + i * st, dim: dim + 1, hangingIndent: nextHanging, currWidth: nextWidth,
                     summarize: summarize, format: format)
@@ -534,7 +549,9 @@ struct NumpyPrinter {
             extendLine(&s, &line, sub(n - 1), elemWidth, hangingIndent)
             s += line
         } else {
-            let lineSep = "," + String(repeating: "\n", count: axesLeft - 1)
+            var trimmedSeparator = separator
+            while trimmedSeparator.last == " " { trimmedSeparator.removeLast() }
+            let lineSep = trimmedSeparator + String(repeating: "\n", count: axesLeft - 1)
             for i in 0..<leading { s += hangingIndent + sub(i) + lineSep }
             if showSummary { s += hangingIndent + "..." + lineSep }
             var i = trailing

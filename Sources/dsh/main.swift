@@ -25,7 +25,6 @@ default:
 }
 
 let interpreter = Interpreter(argv: options.argv)
-interpreter.registerLibraryModules()
 Interrupts.shared.onInterrupt = { interpreter.requestInterrupt() }
 Interrupts.shared.install()
 let runner = Runner(interpreter: interpreter, style: Style.detect(fd: STDERR_FILENO))

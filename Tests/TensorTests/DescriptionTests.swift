@@ -65,5 +65,6 @@ struct NumpyDescriptionTests {
     func numpyRepr(_ c: JSONValue) throws {
         let t = try jsonFixtureTensor(c)
         #expect(t.numpyDescription() == c["repr"]?.stringValue, "\(c["name"]?.stringValue ?? "")")
+        #expect(t.numpyString() == c["str"]?.stringValue, "str of \(c["name"]?.stringValue ?? "")")
     }
 }

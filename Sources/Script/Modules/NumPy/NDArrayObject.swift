@@ -9,7 +9,7 @@ final class NDArrayObject: PyObject {
     var typeName: String { "ndarray" }
     var pyType: PyType { NumPyModule.ndarrayType }
     func repr() throws -> String { array.numpyDescription() }
-    func str() throws -> String { array.numpyDescription() }
+    func str() throws -> String { array.numpyString() }
 
     func length() throws -> Int? {
         guard array.rank > 0 else { throw PyException.typeError("len() of unsized object") }

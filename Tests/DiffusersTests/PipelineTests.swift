@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Diffusers
+
+/// The embedded model and the DDPM/DDIM pipelines against diffusers 0.42.1 on the same weights
+/// and seed (fixtures from tools/fixtures_pipeline.py).
+@Suite("Pipelines on dsh/tiny-cats-32")
+struct PipelineTests {
+    static let reference: SafeTensorsFile? = try? SafeTensorsFile(
+        path: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/pipeline_tiny_cats.safetensors").path)
+
+    func reference(_ name: String) throws -> Tensor {
+        let file = try #require(PipelineTests.reference, "missing Fixtures/pipeline_tiny_cats.safetensors")
+        return try file.tensor(name)
+    }
+
+    @Test("the built-in id resolves with no network, and the model loads")
+    func builtinModel() throws {
+        let folder = try Hub.resolve("dsh/tiny-cats-32")
+        #expect(FileManager.default.fileExists(atPath: folder + "/model_index.json"))
+        let model = try UNet2DModel.fromPretrained("dsh/tiny-cats-32", subfolder: "unet")
+        #expect(model.numParameters() == 1_113_955)
+        #expect(model.sampleSize?.height == 32)
+    }
+
+    @Test("quicktour steps 5–7: seeded noise, one forward, one scheduler step")
+    func quicktourSteps() throws {
+        let model = try UNet2DModel.fromPretrained("dsh/tiny-cats-32", subfolder: "unet")
+        let scheduler = try DDPMScheduler.fromPretrained("dsh/tiny-cats-32", subfolder: "scheduler").scheduler
+        let generator = Generator(seed: 0)
+        let noisy = Tensor.randn([1, 3, 32, 32], generator: generator)
+        #expect(noisy.scalars == (try reference("noisy_sample")).scalars, "torch.manual_seed(0); torch.randn(...) differs")
+        let residual = try model(sample: noisy, timestep: .int(2)).sample
+        unetExpectClose(residual, try reference("unet_out_t2"))
+        let step = try scheduler.step(modelOutput: residual, timestep: 2, sample: noisy, generator: nil).prevSample
+        unetExpectClose(step, try reference("step_t2"))
+    }
+
+    @Test("DDPMPipeline, 1000 steps, seed 0, equals diffusers within 2e-3")
+    func ddpm() throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        #expect(pipeline.className == "DDPMPipeline")
+        var options = SamplingOptions(numInferenceSteps: 1000)
+        options.generator = Generator(seed: 0)
+        var steps = 0
+        options.onStep = { _ in steps += 1 }
+        let images = try pipeline(options)
+        #expect(steps == 1000)
+        let expected = try reference("ddpm_1000")
+        #expect(images.shape == expected.shape)
+        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(diff <= 2e-3, "max |Δ| = \(diff)")
+    }
+
+    @Test("DDIMPipeline, 50 steps, seed 0, equals diffusers within 2e-3")
+    func ddim() throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32", className: "DDIMPipeline")
+        #expect(pipeline.scheduler is DDIMScheduler)
+        var options = SamplingOptions(numInferenceSteps: 50)
+        options.generator = Generator(seed: 0)
+        let images = try pipeline(options)
+        let expected = try reference("ddim_50")
+        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(diff <= 2e-3, "max |Δ| = \(diff)")
+    }
+
+    @Test("a scheduler swapped in with from_config samples (Euler: init_noise_sigma and scale_model_input applied)")
+    func eulerSwap() throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        pipeline.scheduler = try EulerDiscreteScheduler.fromConfig(pipeline.scheduler.config).scheduler
+        var options = SamplingOptions(numInferenceSteps: 20)
+        options.generator = Generator(seed: 0)
+        let images = try pipeline(options)
+        #expect(images.shape == [1, 32, 32, 3])
+        let values = images.scalars
+        #expect(values.allSatisfy { $0 >= 0 && $0 <= 1 && $0.isFinite })
+        // A real image, not saturated noise: a spread of values away from the clamp limits.
+        let mid = values.filter { $0 > 0.05 && $0 < 0.95 }.count
+        #expect(mid > values.count / 2)
+    }
+
+    @Test("save_pretrained writes a folder that loads back the same")
+    func saveAndReload() throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-pipe-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try pipeline.savePretrained(dir)
+        let again = try DiffusionPipeline.fromPretrained(dir)
+        #expect(again.reprDescription.contains("\"DDPMScheduler\""))
+        let x = Tensor.randn([1, 3, 32, 32], generator: Generator(seed: 3))
+        let a = try pipeline.unet(sample: x, timestep: .int(10)).sample
+        let b = try again.unet(sample: x, timestep: .int(10)).sample
+        unetExpectClose(b, a, relative: 1e-3) // saved as float32 from fp16-rounded weights: equal
+    }
+
+    @Test("pipelines dsh does not have, and bad arguments, give clear errors")
+    func errors() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-sd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try #"{"_class_name": "StableDiffusionPipeline", "text_encoder": ["transformers", "CLIPTextModel"], "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}"#
+            .write(toFile: folder + "/model_index.json", atomically: true, encoding: .utf8)
+        #expect(throws: PipelineError.self) { try DiffusionPipeline.fromPretrained(folder) }
+        do {
+            _ = try DiffusionPipeline.fromPretrained(folder)
+        } catch let e as PipelineError {
+            #expect(e.message.contains("StableDiffusionPipeline is not available in dsh"))
+            #expect(e.message.contains("text_encoder"))
+        }
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        #expect(throws: PipelineError.self) { try pipeline(SamplingOptions(numInferenceSteps: 0)) }
+    }
+}
