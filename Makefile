@@ -37,7 +37,8 @@ test: deps
 	$(SWIFT) test $(TESTFLAGS) --skip-build --parallel --num-workers 2
 
 bench: deps
-	$(SWIFT) build $(RELEASE) --product dsh-bench --product dsh
+	$(SWIFT) build $(RELEASE) --product dsh
+	$(SWIFT) build $(RELEASE) --product dsh-bench
 	.build/release/dsh-bench
 
 fixtures:

@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG"], swiftSettings: optimize),
         .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], swiftSettings: optimize),
         .executableTarget(name: "dsh", dependencies: ["Script", "CReadline"]),
-        .executableTarget(name: "dsh-bench", dependencies: ["Tensor", "Diffusers"], path: "Sources/Benchmarks", swiftSettings: optimize),
+        .executableTarget(name: "dsh-bench", dependencies: ["Tensor", "Diffusers", "Script", "Imaging"], path: "Sources/Benchmarks", swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"]),

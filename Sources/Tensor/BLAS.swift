@@ -12,8 +12,22 @@ import Glibc
 /// `libopenblas.so.0` and resolves the few functions dsh needs.
 ///
 /// Threads: `DSH_NUM_THREADS` (then `OPENBLAS_NUM_THREADS`) sets how many threads BLAS uses;
-/// the default is every core.
+/// the default is every core. Unless the user set `OPENBLAS_THREAD_TIMEOUT`, dsh sets it to 4, so
+/// OpenBLAS's idle workers go to sleep almost at once after a GEMM instead of busy-waiting (by
+/// default for about 2^28 cycles) on the cores dsh's own `Parallel` loops need.
 public enum BLAS {
+    /// The `OPENBLAS_THREAD_TIMEOUT` dsh sets when the user has not (log2 of the spin before an idle
+    /// worker sleeps; OpenBLAS clamps it to 4…30, default 28).
+    ///
+    /// Measured with dsh-bench on the 2-core dev machine, 2026-11-28 (median of 3, seconds; "loaded" = one
+    /// extra busy process), ddpm-cat-256 forward / tiny-cats 1000-step pipeline:
+    ///   OpenBLAS default spin:       quiet 5.4, 6.0 / 6.8, 15.2   loaded 8.3 / 19.2
+    ///   OPENBLAS_THREAD_TIMEOUT=4:   quiet 3.5, 3.5 / 9.3,  7.5   loaded 7.4 / 12.8
+    ///   OPENBLAS_NUM_THREADS=1:      quiet 7.0, 5.9 / 10.0, 9.7   loaded 6.7 /  9.2
+    /// The short timeout is the fastest when the cores are free and beats the default spin under load;
+    /// one BLAS thread only wins when another process already takes a core. See docs/performance.md.
+    static let defaultThreadTimeout = "4"
+
     /// Whether a matrix operand is read as stored or transposed.
     public enum Transpose: Sendable {
         case noTranspose, transpose
@@ -61,6 +75,9 @@ public enum BLAS {
         }
         if env["OPENBLAS_NUM_THREADS"] == nil, let s = env["DSH_NUM_THREADS"], let n = Int(s), n > 0 {
             setenv("OPENBLAS_NUM_THREADS", String(n), 0)
+        }
+        if env["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", defaultThreadTimeout, 0)
         }
         var handle: UnsafeMutableRawPointer?
         for name in ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"] {
