@@ -7,13 +7,16 @@ Writes Tests/DiffusersTests/Fixtures/pipeline_tiny_cats.safetensors with, for se
   step_t2       DDPMScheduler.step(unet_out_t2, 2, noisy_sample).prev_sample   (step 7)
   ddpm_1000     DDPMPipeline(generator=Generator().manual_seed(0), output_type="np").images
   ddim_50       DDIMPipeline(... num_inference_steps=50, output_type="np").images
+  euler_20      EulerDiscreteScheduler.from_config(scheduler.config), 20 steps, sampled the way
+                diffusers' own sigma-aware pipelines do (noise times init_noise_sigma,
+                scale_model_input before the UNet), images as output_type="np" gives them
 
     .venv-ref/bin/python tools/fixtures_pipeline.py
 """
 import pathlib
 
 import torch
-from diffusers import DDIMPipeline, DDPMPipeline, DDPMScheduler, UNet2DModel
+from diffusers import DDIMPipeline, DDPMPipeline, DDPMScheduler, EulerDiscreteScheduler, UNet2DModel
 from safetensors.torch import save_file
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -45,6 +48,16 @@ def main():
     with torch.no_grad():
         images = ddim(generator=torch.Generator().manual_seed(0), num_inference_steps=50, output_type="np").images
     out["ddim_50"] = torch.from_numpy(images).contiguous()
+
+    euler = EulerDiscreteScheduler.from_config(scheduler.config)
+    euler.set_timesteps(20)
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 3, model.config.sample_size, model.config.sample_size, generator=generator) * euler.init_noise_sigma
+    with torch.no_grad():
+        for t in euler.timesteps:
+            eps = model(euler.scale_model_input(x, t), t).sample
+            x = euler.step(eps, t, x, generator=generator).prev_sample
+    out["euler_20"] = (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous()
 
     save_file({k: v.float().contiguous() for k, v in out.items()}, OUT, metadata={"diffusers": "0.42.1", "torch": torch.__version__})
     print(f"wrote {OUT.relative_to(ROOT)}")

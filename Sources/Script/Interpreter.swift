@@ -51,7 +51,9 @@ public final class Interpreter {
 
     /// Runs a whole script. Throws `ScriptError` (uncaught Python exception or syntax error) whose
     /// `.traceback` is the full Python-style text.
+    /// Python's `__file__` is set to `filename` unless it is a pseudo-name like `<string>` or `<stdin>`.
     public func run(source: String, filename: String) throws {
+        if !filename.hasPrefix("<") { globals.set("__file__", .str(filename)) }
         try runOnLargeStack {
             let code = try self.compile(source, filename: filename, interactive: false)
             try self.execute(code.0, code.1, echo: false)

@@ -23,19 +23,31 @@ final class ScratchPool: @unchecked Sendable {
     }
 }
 
-extension Tensor {
-    /// Floats in one im2col panel (tuned on this machine: large enough for full-speed GEMMs,
-    /// small enough to stay in the last-level cache).
-    nonisolated(unsafe) static var convPanelFloats = 1 << 20
-
+/// How `conv2d` picks its algorithm and blocks its work. The defaults are tuned on the development machine;
+/// a caller (a test, a benchmark) overrides them for one scope with `Tensor.$convSettings.withValue(…) { … }`.
+/// The value is task-local, so an override never reaches convolutions running on other threads.
+public struct ConvSettings: Sendable {
     /// Whether 3×3 stride-1 convolutions use Winograd F(2×2, 3×3) (2.25× fewer multiplies, error
     /// within a few float ulps of the direct sum) instead of im2col. Off by default; `DSH_WINOGRAD=1`
     /// turns it on.
-    nonisolated(unsafe) public static var useWinograd: Bool =
-        ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1"
-
+    public var useWinograd: Bool
     /// Fewer input or output channels (per group) than this keep im2col even with `useWinograd`.
-    nonisolated(unsafe) static var winogradMinChannels = 8
+    var winogradMinChannels = 8
+    /// Winograd tiles per block, rounded to whole rows of tiles (V and M blocks are 16·C·tiles floats each).
+    var winogradTileBlock = 512
+    /// Floats in one im2col panel (large enough for full-speed GEMMs, small enough to stay in the
+    /// last-level cache).
+    var panelFloats = 1 << 20
+
+    public init(useWinograd: Bool) { self.useWinograd = useWinograd }
+
+    /// The settings a process starts with.
+    public static let standard = ConvSettings(useWinograd: ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1")
+}
+
+extension Tensor {
+    /// The convolution settings in force for the current task (``ConvSettings/standard`` unless overridden).
+    @TaskLocal public static var convSettings = ConvSettings.standard
 
     /// Expands `[x, y]` pairs given as one value or two (PyTorch's `_pair`).
     static func pair(_ v: [Int], _ name: String) throws -> (Int, Int) {
@@ -105,15 +117,16 @@ extension Tensor {
         }
 
         let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0
-        let winograd = Tensor.useWinograd && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1
-            && cg >= Tensor.winogradMinChannels && og >= Tensor.winogradMinChannels
+        let settings = Tensor.convSettings
+        let winograd = settings.useWinograd && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1
+            && cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels
         if winograd {
             for b in 0..<n {
                 for g in 0..<groups {
                     try Tensor.winogradConv3x3(input: xp + (b * c + g * cg) * h * w, channels: cg, height: h, width: w,
                                                weight: wp + g * og * k, outChannels: og, padH: ph, padW: pw,
                                                output: yp + (b * o + g * og) * plane, outHeight: ho, outWidth: wo,
-                                               accumulate: beta != 0)
+                                               accumulate: beta != 0, tileBlock: settings.winogradTileBlock)
                 }
             }
         } else if direct {
@@ -126,7 +139,7 @@ extension Tensor {
                 }
             }
         } else {
-            let bandRows = Swift.max(1, Swift.min(ho, Tensor.convPanelFloats / Swift.max(1, k * wo)))
+            let bandRows = Swift.max(1, Swift.min(ho, settings.panelFloats / Swift.max(1, k * wo)))
             let panelStorage = ScratchPool.shared.take(k * bandRows * wo)
             defer { ScratchPool.shared.recycle(panelStorage) }
             let panel = panelStorage.pointer

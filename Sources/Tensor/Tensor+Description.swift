@@ -325,7 +325,13 @@ struct NumpyFloatFormat {
         if let hi = absNonZero.max(), let lo = absNonZero.min() {
             // 10 ** min(8, finfo(dtype).precision)
             let cutoff: Double = dtype == .float64 ? 1e8 : (dtype == .float32 ? 1e6 : 1e3)
-            if hi >= cutoff || lo < 0.0001 || hi / lo > 1000 { expFormat = true }
+            if dtype == .float64 {
+                if hi >= cutoff || lo < 0.0001 || hi / lo > 1000 { expFormat = true }
+            } else {
+                // NumPy compares in the array's own precision (the Python floats are "weak" scalars).
+                let hi = Float(hi), lo = Float(lo)
+                if hi >= Float(cutoff) || lo < Float(0.0001) || hi / lo > 1000 { expFormat = true }
+            }
         }
         if finite.isEmpty {
             padLeft = 0; padRight = 0
@@ -447,7 +453,32 @@ struct NumpyPrinter {
     /// `array_str`: `array2string` with a space separator and no prefix.
     func str() -> String {
         if values.isEmpty { return "[]" }
+        if shape.isEmpty { return scalarStr(values[0]) }
         return arrayString(prefix: "", lineWidth: linewidth)
+    }
+
+    /// `str` of a 0-d array is `str` of its NumPy scalar: float64 prints as Python's `repr(float)`; float32
+    /// the same way with float32's shortest digits, in scientific notation below 1e-4 or from 1e6 up.
+    func scalarStr(_ v: Float) -> String {
+        switch dtype {
+        case .bool: return v != 0 ? "True" : "False"
+        case .uint8, .int32, .int64: return String(Int(v))
+        case .float64: return pythonFloatRepr(Double(v))
+        default:
+            if !v.isFinite || v == 0 { return pythonFloatRepr(Double(v)) }
+            let magnitude = Swift.abs(Double(v))
+            let (negative, digits, pointPos) = shortestDigits("\(v)")
+            let sign = negative ? "-" : ""
+            if magnitude < 1e-4 || magnitude >= 1e6 {
+                let e = pointPos - 1
+                let mantissa = digits.count > 1 ? String(digits.prefix(1)) + "." + digits.dropFirst() : digits
+                return sign + mantissa + "e" + (e < 0 ? "-" : "+") + String(format: "%02d", Swift.abs(e))
+            }
+            if pointPos <= 0 { return sign + "0." + String(repeating: "0", count: -pointPos) + digits }
+            if pointPos >= digits.count { return sign + digits + String(repeating: "0", count: pointPos - digits.count) + ".0" }
+            let i = digits.index(digits.startIndex, offsetBy: pointPos)
+            return sign + digits[..<i] + "." + digits[i...]
+        }
     }
 
     func repr() -> String {

@@ -6,15 +6,12 @@ import Foundation
 // M[ξ] (O × T) = U[ξ] (O × C) · V[ξ] (C × T), done in blocks of tiles so V and M stay in cache.
 
 extension Tensor {
-    /// Tiles per block, rounded to whole rows of tiles (V and M blocks are 16·C·tiles floats each).
-    nonisolated(unsafe) static var winogradTileBlock = 512
-
     /// One image (one group): `output[O, Ho, Wo] (+)= conv3x3(input[C, H, W], weight[O, C, 3, 3])`,
     /// stride 1, zero padding `padH`/`padW`. With `accumulate`, adds to what `output` holds (the bias).
     static func winogradConv3x3(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
                                 weight: UnsafePointer<Float>, outChannels oc: Int, padH ph: Int, padW pw: Int,
                                 output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int,
-                                accumulate: Bool) throws {
+                                accumulate: Bool, tileBlock: Int) throws {
         let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2, tiles = tilesH * tilesW
         // U[ξ][o][c] = (G g G^T)[ξ], G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]].
         let uStorage = ScratchPool.shared.take(16 * oc * cc)
@@ -43,7 +40,7 @@ extension Tensor {
             }
         }
         // Blocks hold whole rows of tiles, so both transforms run along contiguous rows.
-        let rowsPerBlock = Swift.max(1, Swift.min(tilesH, winogradTileBlock / Swift.max(1, tilesW)))
+        let rowsPerBlock = Swift.max(1, Swift.min(tilesH, tileBlock / Swift.max(1, tilesW)))
         let block = rowsPerBlock * tilesW
         let vStorage = ScratchPool.shared.take(16 * cc * block)
         let mStorage = ScratchPool.shared.take(16 * oc * block)

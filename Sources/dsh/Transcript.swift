@@ -2,29 +2,34 @@ import Script
 
 /// Turning pasted transcripts and whole files into the statements dsh runs one at a time.
 enum Transcript {
-    /// True when the text looks like a doctest/REPL transcript: its first non-blank line starts
-    /// with a `>>>` prompt (as the code blocks of the Diffusers docs do).
+    /// True when the text looks like a doctest/REPL transcript: its first line that is neither blank
+    /// nor a comment starts with a `>>>` prompt (as the code blocks of the Diffusers docs do).
     static func hasPrompts(_ text: String) -> Bool {
         guard let first = text.split(separator: "\n", omittingEmptySubsequences: true)
-            .first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return false }
-        return first.drop(while: { $0 == " " }).hasPrefix(">>>")
+            .map({ $0.drop(while: { $0 == " " || $0 == "\t" }) })
+            .first(where: { !$0.isEmpty && !$0.allSatisfy(\.isWhitespace) && !$0.hasPrefix("#") }) else { return false }
+        return first.hasPrefix(">>>")
     }
 
-    /// Removes `>>> ` and `... ` prompts. Lines without a prompt are the transcript's printed
-    /// output and are dropped; blank lines inside a `...` block (the docs have them) are kept
-    /// only when the block goes on after them.
+    /// Removes `>>> ` and `... ` prompts, by doctest's rules: a `...` line continues the example only
+    /// after a prompt line at the same indentation, and only as `...` alone or `... ` (so printed output
+    /// such as `  ...,` stays output). Output lines are dropped. A blank line does not end the example,
+    /// since the docs put blank lines inside `...` blocks.
     static func stripPrompts(_ text: String) -> String {
         var out: [String] = []
+        var promptIndent: Int? = nil   // indentation of the example being read, nil after output
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.drop(while: { $0 == " " })
-            if line.hasPrefix(">>>") {
-                out.append(String(line.dropFirst(3).dropFirst(line.dropFirst(3).hasPrefix(" ") ? 1 : 0)))
-            } else if line.hasPrefix("...") {
-                let rest = line.dropFirst(3)
-                out.append(String(rest.hasPrefix(" ") ? rest.dropFirst() : rest))
+            let indent = raw.prefix(while: { $0 == " " }).count
+            let line = raw.dropFirst(indent)
+            if line.hasPrefix(">>>"), line.count == 3 || line.dropFirst(3).first == " " {
+                out.append(String(line.dropFirst(line.count == 3 ? 3 : 4)))
+                promptIndent = indent
+            } else if let p = promptIndent, p == indent, line.hasPrefix("..."), line.count == 3 || line.dropFirst(3).first == " " {
+                out.append(String(line.dropFirst(line.count == 3 ? 3 : 4)))
             } else {
                 // Output or blank line: keep a blank so that line numbers stay meaningful.
                 out.append("")
+                if !line.allSatisfy(\.isWhitespace) { promptIndent = nil }
             }
         }
         return out.joined(separator: "\n")

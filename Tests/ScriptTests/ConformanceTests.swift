@@ -21,7 +21,7 @@ struct ConformanceTests {
         let source = try String(contentsOf: conformanceFolder.appendingPathComponent(name), encoding: .utf8)
         let expectedURL = conformanceFolder.appendingPathComponent(name.replacingOccurrences(of: ".py", with: ".expected"))
         let expected = try String(contentsOf: expectedURL, encoding: .utf8)
-        let r = runScript(source, filename: name)
+        let r = runScript(source, filename: conformanceFolder.appendingPathComponent(name).path)
         #expect(r.error == nil, "\(r.error?.traceback ?? "")")
         #expect(r.out == expected, "\(name) differs:\n\(lineDiff(r.out, expected))")
     }

@@ -143,16 +143,17 @@ struct NNTests {
     @Test("conv2d gives the same result when the im2col panel is split into row bands")
     func convBands() throws {
         let f = try NNFixture("conv")
-        let saved = Tensor.convPanelFloats
-        defer { Tensor.convPanelFloats = saved }
         for panel in [1, 16 * 9 * 16 * 3 + 5] {   // one output row per band; three rows per band
-            Tensor.convPanelFloats = panel
-            for name in ["k3_16ch", "k3_s2_p1", "asym"] {
-                let args = try f.args(name)
-                let y = try f.tensor(name, "x").conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
-                                                       stride: ints(args["stride"]), padding: ints(args["padding"]),
-                                                       dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1)
-                expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "\(name) panel \(panel)")
+            var settings = Tensor.convSettings
+            settings.panelFloats = panel
+            try Tensor.$convSettings.withValue(settings) {
+                for name in ["k3_16ch", "k3_s2_p1", "asym"] {
+                    let args = try f.args(name)
+                    let y = try f.tensor(name, "x").conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
+                                                           stride: ints(args["stride"]), padding: ints(args["padding"]),
+                                                           dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1)
+                    expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "\(name) panel \(panel)")
+                }
             }
         }
     }
@@ -160,23 +161,23 @@ struct NNTests {
     @Test("Winograd F(2×2,3×3) conv2d matches PyTorch on every 3×3 stride-1 case")
     func winogradFixtures() throws {
         let f = try NNFixture("conv")
-        let saved = (Tensor.useWinograd, Tensor.winogradMinChannels, Tensor.winogradTileBlock)
-        defer { (Tensor.useWinograd, Tensor.winogradMinChannels, Tensor.winogradTileBlock) = saved }
-        Tensor.useWinograd = true
-        Tensor.winogradMinChannels = 1
         var checked = 0
         for block in [512, 5] {   // one block of tiles; many blocks with a ragged last one
-            Tensor.winogradTileBlock = block
-            for name in f.cases {
-                let args = try f.args(name)
-                let wt = try f.tensor(name, "w")
-                guard wt.shape[2] == 3, wt.shape[3] == 3, ints(args["stride"]) == [1, 1], ints(args["dilation"]) == [1, 1] else { continue }
-                var x = try f.tensor(name, "x")
-                if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
-                let y = try x.conv2d(weight: wt, bias: f.optional(name, "b"), stride: [1, 1],
-                                     padding: ints(args["padding"]), groups: args["groups"]?.intValue ?? 1)
-                expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "winograd \(name) block \(block)")
-                checked += 1
+            var settings = ConvSettings(useWinograd: true)
+            settings.winogradMinChannels = 1
+            settings.winogradTileBlock = block
+            try Tensor.$convSettings.withValue(settings) {
+                for name in f.cases {
+                    let args = try f.args(name)
+                    let wt = try f.tensor(name, "w")
+                    guard wt.shape[2] == 3, wt.shape[3] == 3, ints(args["stride"]) == [1, 1], ints(args["dilation"]) == [1, 1] else { continue }
+                    var x = try f.tensor(name, "x")
+                    if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
+                    let y = try x.conv2d(weight: wt, bias: f.optional(name, "b"), stride: [1, 1],
+                                         padding: ints(args["padding"]), groups: args["groups"]?.intValue ?? 1)
+                    expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "winograd \(name) block \(block)")
+                    checked += 1
+                }
             }
         }
         #expect(checked >= 14)

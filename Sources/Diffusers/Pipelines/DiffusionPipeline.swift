@@ -142,9 +142,10 @@ public final class DiffusionPipeline {
             throw PipelineError("\(className): the UNet's config has no sample_size, so the image size is unknown")
         }
         let shape = [options.batchSize, try unet.config.int("in_channels", default: 3), height, width]
+        // As diffusers' pipelines do: timesteps first, since init_noise_sigma depends on them.
+        try scheduler.setTimesteps(options.numInferenceSteps)
         var image = Tensor.randn(shape, generator: options.generator)  // [B, C, H, W]
         if scheduler.initNoiseSigma != 1 { image = try image * Float(scheduler.initNoiseSigma) }
-        try scheduler.setTimesteps(options.numInferenceSteps)
         let timestepType = scheduler.timesteps.dtype
         let timesteps = scheduler.timesteps.scalars
         for (i, t) in timesteps.enumerated() {

@@ -1,8 +1,9 @@
 # The embedded model, loaded by path as diffusers would, one forward and one scheduler step.
+import os
 import torch
 from diffusers import UNet2DModel, DDPMScheduler
 
-repo = "../../../Sources/Diffusers/Resources/tiny-cats-32"
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "Sources", "Diffusers", "Resources", "tiny-cats-32")
 model = UNet2DModel.from_pretrained(repo, subfolder="unet")
 print(model.config.sample_size, model.config.block_out_channels, model.config.down_block_types)
 print(model.num_parameters())

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The quicktour, end to end, run by the dsh binary as a user runs it.
+@Suite("Quicktour walkthrough", .serialized)
+struct QuicktourTests {
+    static var specPath: String {
+        DSH.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/spec/quicktour.ja.md").path
+    }
+
+    /// The spec's Python code blocks (```py / ```python), in order.
+    static func codeBlocks(_ markdown: String) -> [String] {
+        var blocks: [String] = [], current: [String]? = nil
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if current == nil, line.hasPrefix("```py") { current = []; continue }
+            if current != nil, line.hasPrefix("```") { blocks.append(current!.joined(separator: "\n")); current = nil; continue }
+            current?.append(line)
+        }
+        return blocks
+    }
+
+    @Test("the spec's code blocks, pasted with their >>> prompts, run under dsh on the embedded model",
+          .enabled(if: FileManager.default.fileExists(atPath: QuicktourTests.specPath), "needs ../shared/spec/quicktour.ja.md"))
+    func specBlocks() throws {
+        let markdown = try String(contentsOfFile: QuicktourTests.specPath, encoding: .utf8)
+        let blocks = QuicktourTests.codeBlocks(markdown)
+        #expect(blocks.count >= 12)
+        // The only substitutions: the embedded model for the downloaded ones, and (Stable Diffusion being a
+        // text-to-image pipeline dsh does not have) an unconditional call for the text prompt.
+        var transcript = blocks.joined(separator: "\n")
+        for id in ["stable-diffusion-v1-5/stable-diffusion-v1-5", "./stable-diffusion-v1-5", "google/ddpm-cat-256"] {
+            transcript = transcript.replacingOccurrences(of: "\"\(id)\"", with: "\"dsh/tiny-cats-32\"")
+        }
+        transcript = transcript.replacingOccurrences(of: "pipeline(\"An image of a squirrel in Picasso style\")",
+                                                     with: "pipeline(num_inference_steps=10)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-quicktour-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try DSH.run(["-"], stdin: transcript, directory: dir)
+        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+        #expect(!r.stderr.contains("Traceback"))
+        // display_sample drew 20 images (placeholders off a terminal) with their captions.
+        #expect(r.stdout.contains("'Image at step 50'"))
+        #expect(r.stdout.contains("'Image at step 1000'"))
+        #expect(r.stdout.components(separatedBy: "<image 32×32 RGB>").count - 1 == 20)
+        // The progress bar counted the 1000 steps; the cuda requests warned once.
+        #expect(r.stderr.contains("1000/1000"))
+        #expect(r.stderr.contains("dsh computes on the CPU"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("image_of_squirrel_painting.png").path))
+    }
+
+    @Test("examples/quicktour.dsh runs as an --echo transcript and saves its PNGs")
+    func walkthrough() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-walk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = DSH.repositoryRoot.appendingPathComponent("examples/quicktour.dsh").path
+        let r = try DSH.run(["--echo", script], directory: dir)
+        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+        #expect(r.stdout.contains(">>> noisy_sample.shape\ntorch.Size([1, 3, 32, 32])"))
+        #expect(r.stdout.contains("DDPMScheduler {"))
+        #expect(r.stdout.contains("\"_class_name\": \"DDPMPipeline\""))
+        let out = dir.appendingPathComponent("quicktour-out")
+        for name in ["pipeline-ddpm-1000.png", "pipeline-ddim-50.png", "step-0050.png", "step-1000.png"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) missing")
+        }
+    }
+}
