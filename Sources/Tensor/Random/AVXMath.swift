@@ -40,6 +40,22 @@ enum AVXMath {
     static let cosP2 = Float(4.166664568298827E-002 as Double)
     static let fourOverPi = Float(1.27323954473516 as Double)
 
+    /// `Float(i)`, exact for |i| < 2^22, through the bits of 1.5·2^23 + i (pure integer and float
+    /// arithmetic, so loops over it vectorise).
+    @inline(__always) static func toFloat(_ i: Int32) -> Float {
+        Float(bitPattern: UInt32(bitPattern: i &+ 0x4B40_0000)) - 12_582_912
+    }
+
+    /// Truncation toward zero for 0 ≤ x < 2^22; anything else (and NaN) gives `Int32.min`, as
+    /// `_mm256_cvttps_epi32` does for out-of-range input. (The kernel only passes 0 ≤ x < 8.)
+    @inline(__always) static func truncate(_ x: Float) -> Int32 {
+        let inRange = x >= 0 && x < 4_194_304
+        let xc: Float = inRange ? x : 0
+        var j = Int32(bitPattern: (xc + 12_582_912).bitPattern) &- 0x4B40_0000   // rounded to nearest
+        if toFloat(j) > xc { j = j &- 1 }                                          // … down to the floor
+        return inRange ? j : Int32.min
+    }
+
     /// `log256_ps` for one lane: natural log, NaN for x <= 0.
     @inline(__always)
     static func log(_ input: Float) -> Float {
@@ -49,7 +65,7 @@ enum AVXMath {
         var imm0 = Int32(bitPattern: x.bitPattern >> 23)
         x = Float(bitPattern: (x.bitPattern & ~UInt32(0x7F80_0000)) | Float(0.5).bitPattern)
         imm0 = imm0 &- 0x7F
-        var e = Float(imm0)
+        var e = toFloat(imm0)
         e = e + 1
         let mask = x < sqrtHalf
         let tmp: Float = mask ? x : 0
@@ -80,10 +96,9 @@ enum AVXMath {
         var signSin = input.bitPattern & 0x8000_0000
         var x = Float(bitPattern: input.bitPattern & 0x7FFF_FFFF)
         var y = x * fourOverPi
-        // _mm256_cvttps_epi32: truncation; out-of-range and NaN give 0x80000000.
-        var j: Int32 = (y.isFinite && Swift.abs(y) < 2_147_483_648) ? Int32(y) : Int32.min
+        var j = truncate(y)   // _mm256_cvttps_epi32
         j = (j &+ 1) & ~1
-        y = Float(j)
+        y = toFloat(j)
         let swapSignSin = UInt32(bitPattern: (j & 4) << 29)
         let polyMask = (j & 2) == 0
         x = fma(y, minusDP1, x)

@@ -112,13 +112,13 @@ extension Tensor {
             generator.withDraws { d in
                 switch dt {
                 case .float32, .bool, .uint8, .int32, .int64:
-                    for i in 0..<n { base[i] = d.uniformFloat() }
+                    d.uniformFloats(base, count: n)
                     let m = Float(mean), s = Float(std)
-                    var i = 0
-                    while i + 16 <= n { Draws.normalFill16(base + i, mean: m, std: s); i += 16 }
+                    Draws.normalFill(base, blocks: n / 16, mean: m, std: s)
                     if n % 16 != 0 {
+                        // PyTorch redraws the last 16 (overlapping the previous block) and transforms them.
                         let tail = base + n - 16
-                        for j in 0..<16 { tail[j] = d.uniformFloat() }
+                        d.uniformFloats(tail, count: 16)
                         Draws.normalFill16(tail, mean: m, std: s)
                     }
                     if dt != .float32 { for i in 0..<n { base[i] = dt.normalize(base[i]) } }
@@ -128,7 +128,7 @@ extension Tensor {
                     buf.withUnsafeMutableBufferPointer { b in
                         guard let bp = b.baseAddress else { return }
                         func block(at start: Int) {
-                            for j in 0..<16 { bp[j] = d.uniformFloat() }
+                            d.uniformFloats(bp, count: 16)
                             Draws.normalFill16(bp, mean: m, std: s)
                             for j in 0..<16 { base[start + j] = dt.normalize(bp[j]) }
                         }
@@ -165,22 +165,32 @@ extension Tensor {
         if n == 0 { return }
         let p = storage.pointer
         let dt = dtype
-        let positions = isContiguous ? Array(offset..<(offset + n)) : iterationPositions()
+        let contiguous = isContiguous, start = offset
+        let positions = contiguous ? [] : iterationPositions()
         generator.withDraws { d in
             if dt == .float64 {
-                for pos in positions {
+                for k in 0..<n {
                     let v = from.addingProduct(d.uniformDouble(), to - from)
-                    p[pos] = Float(v == to ? from : v)
+                    p[contiguous ? start + k : positions[k]] = Float(v == to ? from : v)
                 }
                 return
             }
             let lo = Float(from), hi = Float(to)
             let span = hi - lo
             let loS = dt.normalize(lo), hiS = dt.normalize(hi)
-            for pos in positions {
-                // x * (to - from) + from, contracted to an FMA by the compiler in PyTorch's build.
-                let v = dt.normalize(lo.addingProduct(d.uniformFloat(), span))
-                p[pos] = v == hiS ? loS : v
+            // x * (to - from) + from, contracted to an FMA by the compiler in PyTorch's build.
+            if contiguous {
+                let base = p + start
+                d.uniformFloats(base, count: n)
+                for i in 0..<n {
+                    let v = dt.normalize(lo.addingProduct(base[i], span))
+                    base[i] = v == hiS ? loS : v
+                }
+            } else {
+                for pos in positions {
+                    let v = dt.normalize(lo.addingProduct(d.uniformFloat(), span))
+                    p[pos] = v == hiS ? loS : v
+                }
             }
         }
     }
