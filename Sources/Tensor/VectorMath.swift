@@ -4,22 +4,21 @@ import Foundation
 enum VectorMath {
     typealias V = SIMD16<Float>
 
-    /// `exp(x)` lane-wise, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n`
-    /// from the exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf`
-    /// above 88.72, NaN stays NaN.
+    /// `exp(x)`, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n` from the
+    /// exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf` above 88.72, NaN
+    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2).
     @inline(__always)
-    static func exp(_ x: V) -> V {
-        let hi = V(repeating: 88.7228394), lo = V(repeating: -87.3365448)
-        // (Masks, not pointwiseMin/Max: those are not vectorised and cost 20× more.)
-        let xc = x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo)
+    static func exp(_ x: Float) -> Float {
+        let hi: Float = 88.7228394, lo: Float = -87.3365448
+        let xc = x > hi ? hi : (x < lo ? lo : x)
         // Round x·log2(e) to the nearest integer by adding 1.5·2^23: the sum's low mantissa bits are n.
-        let magic = V(repeating: 12582912)
+        let magic: Float = 12582912
         let t = xc * 1.44269504088896341 + magic
         let n = t - magic
         var r = xc - n * 0.693359375
         r = r - n * -2.12194440e-4
         let r2 = r * r
-        var p = V(repeating: 1.9875691500e-4)
+        var p: Float = 1.9875691500e-4
         p = p * r + 1.3981999507e-3
         p = p * r + 8.3334519073e-3
         p = p * r + 4.1665795894e-2
@@ -27,29 +26,20 @@ enum VectorMath {
         p = p * r + 5.0000001201e-1
         p = p * r2 + r + 1
         // 2^n as 2^(n/2)·2^(n−n/2), so n = 128 (x near 88.7) and n = −126 stay in range.
-        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
         let n1 = ni &>> 1, n2 = ni &- n1
-        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self), s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
-        let result = p * s1 * s2
-        return result.replacing(with: 0, where: x .< lo).replacing(with: .infinity, where: x .> hi)
-            .replacing(with: x, where: x .!= x)
+        let s1 = Float(bitPattern: UInt32(bitPattern: (n1 &+ 127) &<< 23))
+        let s2 = Float(bitPattern: UInt32(bitPattern: (n2 &+ 127) &<< 23))
+        var result = p * s1 * s2
+        result = x < lo ? 0 : result
+        result = x > hi ? .infinity : result
+        return x != x ? x : result
     }
 
-    /// `p[i] = exp(p[i] - shift)` for `count` values; returns their sum (accumulated in Double per chunk).
+    /// `p[i] = exp(p[i] - shift)` for `count` values; returns their sum (as ``sum(_:count:)`` adds).
     static func expShiftedSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-        var i = 0
-        var acc = V()
-        let s = V(repeating: shift)
-        while i + 16 <= count {
-            let raw = UnsafeMutableRawPointer(p + i)
-            let e = exp(raw.loadUnaligned(as: V.self) - s)
-            raw.storeBytes(of: e, as: V.self)
-            acc += e
-            i += 16
-        }
-        var sum = acc.sum()
-        while i < count { let e = Foundation.expf(p[i] - shift); p[i] = e; sum += e; i += 1 }
-        return sum
+        for i in 0..<count { p[i] = exp(p[i] - shift) }
+        return Float(sum(p, count: count))
     }
 
     /// Sum of `count` floats, in Double across 16-lane float partial sums of 1024 values.
@@ -82,18 +72,13 @@ enum VectorMath {
     /// `y[i] = x[i]·scale + shift`, then SiLU (`v / (1 + exp(−v))`) when `silu`.
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                        scale: Float, shift: Float, silu: Bool) {
-        var i = 0
-        let s = V(repeating: scale), t = V(repeating: shift)
-        while i + 16 <= count {
-            var v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self) * s + t
-            if silu { v = v / (1 + exp(-v)) }
-            UnsafeMutableRawPointer(y + i).storeBytes(of: v, as: V.self)
-            i += 16
-        }
-        while i < count {
-            let v = x[i] * scale + shift
-            y[i] = silu ? v / (1 + Foundation.expf(-v)) : v
-            i += 1
+        if silu {
+            for i in 0..<count {
+                let v = x[i] * scale + shift
+                y[i] = v / (1 + exp(-v))
+            }
+        } else {
+            for i in 0..<count { y[i] = x[i] * scale + shift }
         }
     }
 
