@@ -5,9 +5,10 @@ import PackageDescription
 //   Tensor  <-  Diffusers, Imaging  <-  Script  <-  dsh
 // Release builds of the numeric modules: no overflow/bounds traps in inner loops, and on x86-64 the
 // Haswell level (AVX2 + FMA, x86-64-v3: every x86 CPU since 2013), so loops vectorise and fused multiply-adds
-// (which the PyTorch-identical generator needs) are single instructions instead of libm calls.
+// (which the PyTorch-identical generator needs) are single instructions instead of libm calls. DSH_AVX2 lets
+// code use AVX2 intrinsics where the compiler cannot vectorise on its own.
 #if arch(x86_64)
-let releaseFlags = ["-Ounchecked", "-target-cpu", "haswell"]
+let releaseFlags = ["-Ounchecked", "-target-cpu", "haswell", "-DDSH_AVX2"]
 #else
 let releaseFlags = ["-Ounchecked"]
 #endif
