@@ -35,14 +35,14 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimize),
         .target(name: "Diffusers", dependencies: ["Tensor"], resources: [.copy("Resources/tiny-cats-32")], swiftSettings: optimize),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG"], swiftSettings: optimize),
-        .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], swiftSettings: optimize),
+        .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], exclude: ["README.md", "Modules/Imaging/README.md"], swiftSettings: optimize),
         .executableTarget(name: "dsh", dependencies: ["Script", "CReadline"]),
         .executableTarget(name: "dsh-bench", dependencies: ["Tensor", "Diffusers", "Script", "Imaging"], path: "Sources/Benchmarks", swiftSettings: optimize),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Golden"]),
-        .testTarget(name: "ScriptTests", dependencies: ["Script"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script"], exclude: ["Conformance"]),
         .testTarget(name: "dshTests", dependencies: ["dsh"]),
     ],
     swiftLanguageModes: [.v5]

@@ -110,6 +110,21 @@ struct InterpreterTests {
         do { try interp.run(source: src, filename: "t"); return nil } catch let e as ScriptError { return e.traceback } catch { return nil }
     }
 
+    @Test("attributes whose value is None are None, not missing")
+    func noneValuedAttributes() {
+        let r = runScript("""
+        import torch
+        t = torch.ones(2)
+        print(t.grad is None, t.device.index is None)
+        try:
+            raise ValueError("x")
+        except ValueError as e:
+            print(e.__cause__ is None, e.__context__ is None)
+        """)
+        #expect(r.error == nil, "\(r.error?.traceback ?? "")")
+        #expect(r.out == "True True\nTrue True\n")
+    }
+
     @Test func unsupportedImportSaysSo() {
         let r = runScript("import foo")
         #expect(r.error?.typeName == "ModuleNotFoundError")

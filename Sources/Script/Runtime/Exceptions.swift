@@ -57,11 +57,11 @@ public final class PyException: PyObject, Error, @unchecked Sendable {
     public func getAttribute(_ name: String) throws -> Value? {
         switch name {
         case "args": return .tuple(args)
-        case "__cause__": return cause.map { .object($0) } ?? .none
-        case "__context__": return context.map { .object($0) } ?? .none
+        case "__cause__": return cause.map { .object($0) } ?? Value.none
+        case "__context__": return context.map { .object($0) } ?? Value.none
         case "__class__": return .object(type)
-        case "value" where type.isSubtype(of: PyException.stopIterationType): return args.first ?? .none
-        case "code" where type.name == "SystemExit": return args.first ?? .none
+        case "value" where type.isSubtype(of: PyException.stopIterationType): return args.first ?? Value.none
+        case "code" where type.name == "SystemExit": return args.first ?? Value.none
         default: return extraAttributes[name]
         }
     }

@@ -250,7 +250,7 @@ enum NumPyModule {
         np.def("allclose") { a in
             let x = try arrayFrom(try a.value(0, "a"), a), y = try arrayFrom(try a.value(1, "b"), a)
             let rtol = Float(try a.double(2, "rtol", default: 1e-5)), atol = Float(try a.double(3, "atol", default: 1e-8))
-            return .bool(try bridged { try Tensor.binary(.le, try (try x - y).abs(), try y.abs() * rtol + atol).reduce(.all).item() } != 0)
+            return .bool(try bridged { try Tensor.binary(.le, (try x - y).abs(), try y.abs() * rtol + atol).reduce(.all).item() } != 0)
         }
         return np
     }

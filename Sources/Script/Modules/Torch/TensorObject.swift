@@ -177,7 +177,7 @@ final class TensorObject: PyObject {
         case "mT": return wrap(try bridged { try tensor.transpose(-2, -1) })
         case "data": return .object(self)
         case "requires_grad": return .bool(false)
-        case "grad": return .none
+        case "grad": return Value.none
         case "is_cuda": return .bool(false)
         case "is_leaf": return .bool(true)
         case "layout": return .str("torch.strided")
@@ -284,7 +284,7 @@ final class DeviceObject: PyObject {
     func getAttribute(_ name: String) throws -> Value? {
         switch name {
         case "type": return .str("cpu")
-        case "index": return .none
+        case "index": return Value.none
         default: return nil
         }
     }

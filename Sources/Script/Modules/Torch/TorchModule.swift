@@ -176,7 +176,7 @@ enum TorchModule {
         torch.def("allclose") { a in
             let x = try a.tensor(0, "input"), y = try a.tensor(1, "other")
             let rtol = Float(try a.double(2, "rtol", default: 1e-5)), atol = Float(try a.double(3, "atol", default: 1e-8))
-            let diff = try bridged { try (try x - y).abs() }
+            let diff = try bridged { (try x - y).abs() }
             let tol = try bridged { try y.abs() * rtol + atol }
             return .bool(try bridged { try Tensor.binary(.le, diff, tol).reduce(.all).item() } != 0)
         }
