@@ -7,6 +7,8 @@ Writes Tests/DiffusersTests/Fixtures/pipeline_tiny_cats.safetensors with, for se
   step_t2       DDPMScheduler.step(unet_out_t2, 2, noisy_sample).prev_sample   (step 7)
   ddpm_1000     DDPMPipeline(generator=Generator().manual_seed(0), output_type="np").images
   ddim_50       DDIMPipeline(... num_inference_steps=50, output_type="np").images
+  dpm_20        DDPMPipeline with DPMSolverMultistepScheduler.from_config(scheduler.config) (the DDPM
+                config's variance_type "fixed_small" carries over), 20 steps, output_type="np"
   euler_20      EulerDiscreteScheduler.from_config(scheduler.config), 20 steps, sampled the way
                 diffusers' own sigma-aware pipelines do (noise times init_noise_sigma,
                 scale_model_input before the UNet), images as output_type="np" gives them
@@ -16,7 +18,7 @@ Writes Tests/DiffusersTests/Fixtures/pipeline_tiny_cats.safetensors with, for se
 import pathlib
 
 import torch
-from diffusers import DDIMPipeline, DDPMPipeline, DDPMScheduler, EulerDiscreteScheduler, UNet2DModel
+from diffusers import DDIMPipeline, DDPMPipeline, DDPMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler, UNet2DModel
 from safetensors.torch import save_file
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -48,6 +50,11 @@ def main():
     with torch.no_grad():
         images = ddim(generator=torch.Generator().manual_seed(0), num_inference_steps=50, output_type="np").images
     out["ddim_50"] = torch.from_numpy(images).contiguous()
+
+    ddpm.scheduler = DPMSolverMultistepScheduler.from_config(ddpm.scheduler.config)
+    with torch.no_grad():
+        images = ddpm(generator=torch.Generator().manual_seed(0), num_inference_steps=20, output_type="np").images
+    out["dpm_20"] = torch.from_numpy(images).contiguous()
 
     euler = EulerDiscreteScheduler.from_config(scheduler.config)
     euler.set_timesteps(20)

@@ -80,6 +80,34 @@ struct PipelineTests {
         #expect(diff <= 2e-3, "max |Δ| = \(diff)")
     }
 
+    @Test("DPM-Solver++ swapped in from the DDPM config (its variance_type carries over) samples like diffusers")
+    func dpmSolverSwap() throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        let swapped = try DPMSolverMultistepScheduler.fromConfig(pipeline.scheduler.config).scheduler
+        #expect(try swapped.config.string("variance_type", default: nil) == "fixed_small")
+        pipeline.scheduler = swapped
+        var options = SamplingOptions(numInferenceSteps: 20)
+        options.generator = Generator(seed: 0)
+        let images = try pipeline(options)
+        let expected = try reference("dpm_20")
+        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(diff <= 2e-3, "max |Δ| = \(diff)")
+    }
+
+    @Test("every scheduler builds from the DDPM pipeline's config and samples", arguments: [
+        "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler", "HeunDiscreteScheduler",
+        "LMSDiscreteScheduler", "DPMSolverMultistepScheduler", "UniPCMultistepScheduler",
+    ])
+    func everySchedulerFromConfig(_ name: String) throws {
+        let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
+        pipeline.scheduler = try SchedulerRegistry.make(className: name, config: pipeline.scheduler.config).scheduler
+        var options = SamplingOptions(numInferenceSteps: 6)
+        options.generator = Generator(seed: 1)
+        let images = try pipeline(options)
+        #expect(images.shape == [1, 32, 32, 3])
+        #expect(images.scalars.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+    }
+
     @Test("save_pretrained writes a folder that loads back the same")
     func saveAndReload() throws {
         let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")

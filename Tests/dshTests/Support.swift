@@ -97,7 +97,12 @@ final class PTYSession {
         pid = child
     }
 
+    /// Where the transcript ended when input was last sent: ``waitForPrompt(timeout:)`` waits for a prompt
+    /// printed after that input's line was submitted, not the prompt that was already showing.
+    private var sentAt = 0
+
     func send(_ text: String) {
+        sentAt = transcript.utf8.count
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count) }
     }
@@ -131,7 +136,8 @@ final class PTYSession {
     func waitForPrompt(timeout: Double = 20) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if transcript.hasSuffix(">>> ") || transcript.hasSuffix("... ") { return true }
+            let since = transcript.utf8.dropFirst(sentAt)
+            if since.contains(UInt8(ascii: "\n")), transcript.hasSuffix(">>> ") || transcript.hasSuffix("... ") { return true }
             _ = expect("\u{0}", timeout: 0.05)
         }
         return false

@@ -55,7 +55,8 @@ public final class DPMSolverMultistepScheduler: Scheduler {
     /// The index to start from (`begin_index`).
     public var beginIndex: Int?
 
-    let alphasCumprod: [Float]
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let lambdaT: [Float]
     let numTrainTimesteps: Int
@@ -71,6 +72,8 @@ public final class DPMSolverMultistepScheduler: Scheduler {
     let finalSigmasType: String
     let lambdaMinClipped: Double
     let varianceType: String?
+    /// The model predicts variance channels too (`variance_type` "learned" or "learned_range").
+    var learnedVariance: Bool { varianceType == "learned" || varianceType == "learned_range" }
     let timestepSpacing: String
     let stepsOffset: Int
     let isCosine: Bool
@@ -124,11 +127,9 @@ public final class DPMSolverMultistepScheduler: Scheduler {
             throw SchedulerError("\(name): `final_sigmas_type` zero is not supported for `algorithm_type` \(algorithm). Please choose `sigma_min` instead.")
         }
         lambdaMinClipped = try r.double("lambda_min_clipped", -.infinity)
-        let vt = try r.wrap { try config.string("variance_type", default: nil) }
-        if let vt, !["learned", "learned_range"].contains(vt) {
-            throw SchedulerError("\(name): `variance_type` must be one of None, 'learned', 'learned_range', got '\(vt)'")
-        }
-        varianceType = vt
+        // Only "learned" and "learned_range" change anything (the variance channels are dropped); like diffusers,
+        // any other value is kept and ignored, so a DDPM config's "fixed_small" carries over through from_config.
+        varianceType = try r.wrap { try config.string("variance_type", default: nil) }
         timestepSpacing = try r.choice("timestep_spacing", "linspace", TimestepSpacing.allowed)
         stepsOffset = try r.int("steps_offset", 0)
         self.config = config
@@ -205,7 +206,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
             var x0: Tensor
             switch predictionType {
             case .epsilon:
-                if varianceType != nil { m = try m.narrow(1, start: 0, length: 3).contiguous() }
+                if learnedVariance { m = try m.narrow(1, start: 0, length: 3).contiguous() }
                 x0 = Fused.map2(sample, m) { s, e in (s - sigmaT * e) / alphaT }
             case .sample:
                 x0 = m
@@ -218,7 +219,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         var eps: Tensor
         switch predictionType {
         case .epsilon:
-            eps = varianceType != nil ? try m.narrow(1, start: 0, length: 3).contiguous() : m
+            eps = learnedVariance ? try m.narrow(1, start: 0, length: 3).contiguous() : m
         case .sample:
             eps = Fused.map2(sample, m) { s, x in (s - alphaT * x) / sigmaT }
         case .vPrediction:
@@ -241,7 +242,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         guard numInferenceSteps != nil else {
             throw SchedulerError("\(Self.name).step: Number of inference steps is 'None', you need to run 'set_timesteps' after creating the scheduler")
         }
-        if varianceType == nil { try Fused.checkShapes(Self.name, modelOutput, sample) }
+        if !learnedVariance { try Fused.checkShapes(Self.name, modelOutput, sample) }
         if stepIndex == nil {
             if let b = beginIndex { stepIndex = b } else {
                 stepIndex = try SigmaMath.index(of: timestep, in: timestepList, scheduler: "\(Self.name).step")

@@ -37,7 +37,8 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     /// The index to start from (`begin_index`).
     public var beginIndex: Int?
 
-    let alphasCumprod: [Float]
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let numTrainTimesteps: Int
     let predictionType: String

@@ -42,7 +42,8 @@ public final class EulerDiscreteScheduler: Scheduler {
     /// The index to start from (`begin_index`), for pipelines that start mid-schedule.
     public var beginIndex: Int?
 
-    let alphasCumprod: [Float]
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let numTrainTimesteps: Int
     let predictionType: String

@@ -41,7 +41,8 @@ public final class HeunDiscreteScheduler: Scheduler {
     /// The index to start from (`begin_index`).
     public var beginIndex: Int?
 
-    let alphasCumprod: [Float]
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let numTrainTimesteps: Int
     let predictionType: PredictionType

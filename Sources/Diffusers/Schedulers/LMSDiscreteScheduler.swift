@@ -43,6 +43,8 @@ public final class LMSDiscreteScheduler: Scheduler {
     /// The index to start from (`begin_index`).
     public var beginIndex: Int?
 
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let numTrainTimesteps: Int
     let predictionType: PredictionType
@@ -65,6 +67,7 @@ public final class LMSDiscreteScheduler: Scheduler {
         }
         timestepSpacing = try r.choice("timestep_spacing", "linspace", TimestepSpacing.allowed)
         stepsOffset = try r.int("steps_offset", 0)
+        alphasCumprod = schedule.alphasCumprod
         trainSigmas = SigmaMath.trainSigmas(schedule.alphasCumprod)
         timesteps = Tensor([Float]())
         sigmasTensor = timesteps

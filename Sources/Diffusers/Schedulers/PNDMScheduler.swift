@@ -39,6 +39,8 @@ public final class PNDMScheduler: Scheduler {
     public private(set) var counter = 0
 
     let schedule: NoiseSchedule
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public var alphasCumprod: [Float] { schedule.alphasCumprod }
     let finalAlphaCumprod: Float
     let numTrainTimesteps: Int
     let skipPRKSteps: Bool

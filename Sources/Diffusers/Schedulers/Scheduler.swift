@@ -56,6 +56,8 @@ public protocol Scheduler: AnyObject {
     func scaleModelInput(_ sample: Tensor, timestep: Double) throws -> Tensor
     /// `step(model_output, timestep, sample, generator=…)` with the method's defaults for other options.
     func step(modelOutput: Tensor, timestep: Double, sample: Tensor, generator: Generator?) throws -> SchedulerOutput
+    /// ᾱ_t = ∏_{s≤t} (1 − β_s) of the training schedule, float32 (`alphas_cumprod`).
+    var alphasCumprod: [Float] { get }
     /// `add_noise(original_samples, noise, timesteps)`.
     func addNoise(original: Tensor, noise: Tensor, timesteps: Tensor) throws -> Tensor
 }

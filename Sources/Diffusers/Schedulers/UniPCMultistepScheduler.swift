@@ -52,7 +52,8 @@ public final class UniPCMultistepScheduler: Scheduler {
     /// The index to start from (`begin_index`).
     public var beginIndex: Int?
 
-    let alphasCumprod: [Float]
+    /// ᾱ_t of the training schedule (`alphas_cumprod`).
+    public let alphasCumprod: [Float]
     let trainSigmas: [Float]
     let numTrainTimesteps: Int
     let solverOrder: Int

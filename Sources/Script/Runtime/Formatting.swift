@@ -42,7 +42,7 @@ struct FormatSpec {
 }
 
 func pad(_ s: String, _ spec: FormatSpec, defaultAlign: Character) -> String {
-    let n = s.count
+    let n = s.unicodeScalars.count   // Python counts code points, not grapheme clusters
     guard spec.width > n else { return s }
     let padCount = spec.width - n
     let fill = String(spec.fill)

@@ -118,6 +118,7 @@ final class SchedulerObject: PyObject {
             let tensorValued: Set<String> = ["EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler", "HeunDiscreteScheduler", "LMSDiscreteScheduler"]
             return tensorValued.contains(cls) ? wrap(Tensor(Float(s.initNoiseSigma))) : .float(s.initNoiseSigma)
         case "order": return .int(s.order)
+        case "alphas_cumprod": return wrap(Tensor(s.alphasCumprod))
         case "num_inference_steps": return s.numInferenceSteps.map { Value.int($0) } ?? Value.none
         case "compatibles": return .list(PyList(type(of: s).compatibles.map { .str($0) }))
         case "set_timesteps": return method { a in
@@ -160,7 +161,7 @@ final class SchedulerObject: PyObject {
         }
     }
     var attributeNames: [String] {
-        ["add_noise", "compatibles", "config", "init_noise_sigma", "num_inference_steps", "order", "save_config",
+        ["add_noise", "alphas_cumprod", "compatibles", "config", "init_noise_sigma", "num_inference_steps", "order", "save_config",
          "save_pretrained", "scale_model_input", "set_timesteps", "sigmas", "step", "timesteps"]
     }
 }
