@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import Synchronization
 
 /// The dsh Python-subset interpreter: runs scripts and REPL input, and hosts native modules.
@@ -18,6 +19,10 @@ public final class Interpreter {
         return Swift.readLine()
     }
     public let argv: [String]
+    /// The generator behind `torch.manual_seed`, `torch.default_generator` and every draw made without a
+    /// `generator=`. Each interpreter has its own, so interpreters in one process (tests, embedders) do not
+    /// disturb each other's random streams.
+    public let defaultGenerator = Generator()
     /// Python's `sys.getrecursionlimit()`.
     public var recursionLimit = 1000
     /// Loop iterations and calls allowed before `KeyboardInterrupt` (for fuzzing and sandboxes); nil = unlimited.

@@ -110,6 +110,23 @@ struct InterpreterTests {
         do { try interp.run(source: src, filename: "t"); return nil } catch let e as ScriptError { return e.traceback } catch { return nil }
     }
 
+    @Test("each interpreter has its own default generator: interleaved draws do not disturb each other")
+    func perInterpreterGenerator() throws {
+        final class Sink: @unchecked Sendable { var text = "" }
+        let a = Sink(), b = Sink()
+        let first = Interpreter(stdout: { a.text += $0 }), second = Interpreter(stdout: { b.text += $0 })
+        try first.run(source: "import torch\ntorch.manual_seed(0)\n", filename: "a")
+        try second.run(source: "import torch\ntorch.manual_seed(0)\n", filename: "b")
+        for _ in 0..<3 {
+            try first.run(source: "print(torch.randn(3).tolist())\n", filename: "a")
+            try second.run(source: "print(torch.rand(5).tolist())\n", filename: "b")
+        }
+        let alone = runScript("import torch\ntorch.manual_seed(0)\nfor _ in range(3):\n    print(torch.randn(3).tolist())\n")
+        #expect(alone.error == nil)
+        #expect(a.text == alone.out)
+        #expect(first.defaultGenerator !== second.defaultGenerator)
+    }
+
     @Test("attributes whose value is None are None, not missing")
     func noneValuedAttributes() {
         let r = runScript("""

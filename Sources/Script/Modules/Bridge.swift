@@ -176,9 +176,9 @@ extension Arguments {
         throw PyException.typeError("\(functionName)(): argument 'dtype' must be torch.dtype, not \(v.typeName)")
     }
 
-    /// The `generator=` argument.
-    func generator(_ index: Int = -1) throws -> Generator? {
-        guard let v = try optional(index, "generator"), !v.isNone else { return nil }
+    /// The `generator=` argument; the interpreter's default generator when none is given.
+    func generator(_ index: Int = -1) throws -> Generator {
+        guard let v = try optional(index, "generator"), !v.isNone else { return interpreter.defaultGenerator }
         if case .object(let o) = v, let g = o as? GeneratorObject { return g.generator }
         if case .list(let l) = v, let first = l.items.first, case .object(let o) = first, let g = o as? GeneratorObject {
             return g.generator // diffusers accepts a list of generators; dsh uses the first

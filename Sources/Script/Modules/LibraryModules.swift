@@ -2,7 +2,7 @@ extension Interpreter {
     /// Registers the Python-facing modules that bind dsh's Swift libraries: `torch`, `numpy`, and
     /// (as they land) `PIL`, `diffusers`, `tqdm`, `safetensors`, `IPython`, `dsh`.
     public func registerLibraryModules() {
-        registerModule("torch") { _ in TorchModule.make() }
+        registerModule("torch") { interp in TorchModule.make(defaultGenerator: interp.defaultGenerator) }
         registerModule("torch.nn") { interp in
             guard case .module(let nn)? = try interp.importModule("torch")["nn"] else { return PyModule("torch.nn") }
             return nn

@@ -41,7 +41,7 @@ final class NoGradObject: PyObject {
 
 /// Builds the `torch` module.
 enum TorchModule {
-    static func make() -> PyModule {
+    static func make(defaultGenerator generator: Generator) -> PyModule {
         let torch = PyModule("torch")
         torch["__version__"] = .str("2.15.0")
         torch["Tensor"] = .object(TorchTypes.tensor)
@@ -58,14 +58,14 @@ enum TorchModule {
         }
 
         // Random numbers (PyTorch's CPU generator, bit for bit).
-        let defaultGenerator = GeneratorObject(Generator.default)
+        let defaultGenerator = GeneratorObject(generator)
         torch["default_generator"] = .object(defaultGenerator)
         torch.def("manual_seed") { a in
-            Generator.default.manualSeed(UInt64(bitPattern: Int64(try a.int(0, "seed"))))
+            generator.manualSeed(UInt64(bitPattern: Int64(try a.int(0, "seed"))))
             return .object(defaultGenerator)
         }
-        torch.def("seed") { _ in .int(Int(truncatingIfNeeded: Generator.default.seed())) }
-        torch.def("initial_seed") { _ in .int(Int(truncatingIfNeeded: Generator.default.initialSeed)) }
+        torch.def("seed") { _ in .int(Int(truncatingIfNeeded: generator.seed())) }
+        torch.def("initial_seed") { _ in .int(Int(truncatingIfNeeded: generator.initialSeed)) }
         let generatorType = PyType("Generator")
         generatorType.moduleName = "torch"
         generatorType.constructor = { a in
