@@ -39,7 +39,7 @@ struct SchedulerErrorTests {
         let x = Tensor.zeros([1, 3, 4, 4])
         let ddpm = try DDPMScheduler.make()
         try ddpm.setTimesteps(10)
-        let m = message { _ = try ddpm.step(modelOutput: x, timestep: 5, sample: x, generator: nil) }
+        let m = message { _ = try ddpm.step(modelOutput: x, timestep: 5, sample: x, generator: Generator(seed: 0)) }
         #expect(m?.hasPrefix("DDPMScheduler.step: timestep 5 is not in the schedule; pass one of `scheduler.timesteps` (900, 800,") == true, "\(m ?? "")")
         let euler = try EulerDiscreteScheduler.make()
         try euler.setTimesteps(10)
@@ -47,7 +47,7 @@ struct SchedulerErrorTests {
         #expect(e?.hasPrefix("EulerDiscreteScheduler: timestep 500 is not in the schedule") == true, "\(e ?? "")")
         let dpm = try DPMSolverMultistepScheduler.make()
         try dpm.setTimesteps(10)
-        #expect(message { _ = try dpm.step(modelOutput: x, timestep: 3.5, sample: x, generator: nil) } != nil)
+        #expect(message { _ = try dpm.step(modelOutput: x, timestep: 3.5, sample: x, generator: Generator(seed: 0)) } != nil)
     }
 
     @Test("step before set_timesteps where diffusers requires it")
@@ -55,12 +55,12 @@ struct SchedulerErrorTests {
         let x = Tensor.zeros([1, 3, 4, 4])
         for type in [DDIMScheduler.self, PNDMScheduler.self, DPMSolverMultistepScheduler.self, UniPCMultistepScheduler.self] as [any Scheduler.Type] {
             let s = try type.make()
-            let m = message { _ = try s.step(modelOutput: x, timestep: 999, sample: x, generator: nil) }
+            let m = message { _ = try s.step(modelOutput: x, timestep: 999, sample: x, generator: Generator(seed: 0)) }
             #expect(m == "\(type.schema.className).step: Number of inference steps is 'None', you need to run 'set_timesteps' after creating the scheduler")
         }
         // DDPM steps through the training timesteps without set_timesteps, as diffusers does.
         let ddpm = try DDPMScheduler.make()
-        #expect(throws: Never.self) { _ = try ddpm.step(modelOutput: x, timestep: 0, sample: x, generator: nil) }
+        #expect(throws: Never.self) { _ = try ddpm.step(modelOutput: x, timestep: 0, sample: x, generator: Generator(seed: 0)) }
     }
 
     @Test("shape mismatch between sample and model output", arguments: SchedulerRegistry.types.map { $0.schema.className })
@@ -70,7 +70,7 @@ struct SchedulerErrorTests {
         try s.setTimesteps(10)
         let t = Double(s.timesteps.scalars[0])
         let sample = Tensor.zeros([1, 3, 4, 4]), output = Tensor.zeros([1, 4, 4, 4])
-        let m = message { _ = try s.step(modelOutput: output, timestep: t, sample: sample, generator: nil) }
+        let m = message { _ = try s.step(modelOutput: output, timestep: t, sample: sample, generator: Generator(seed: 0)) }
         #expect(m == "\(className).step: `model_output` has shape [1, 4, 4, 4] but `sample` has shape [1, 3, 4, 4]; they must match")
     }
 
