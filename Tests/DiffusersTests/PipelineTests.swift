@@ -55,15 +55,21 @@ struct PipelineTests {
         #expect(diff <= 2e-3, "max |Δ| = \(diff)")
     }
 
+    /// Samples with seed 0 and returns the largest difference from the named diffusers fixture.
+    func maxDifference(_ pipeline: DiffusionPipeline, steps: Int, fixture: String) throws -> Float {
+        var options = SamplingOptions(numInferenceSteps: steps)
+        options.generator = Generator(seed: 0)
+        let images = try pipeline(options)
+        let expected = try reference(fixture)
+        #expect(images.shape == expected.shape)
+        return zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
     @Test("DDIMPipeline, 50 steps, seed 0, equals diffusers within 2e-3")
     func ddim() throws {
         let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32", className: "DDIMPipeline")
         #expect(pipeline.scheduler is DDIMScheduler)
-        var options = SamplingOptions(numInferenceSteps: 50)
-        options.generator = Generator(seed: 0)
-        let images = try pipeline(options)
-        let expected = try reference("ddim_50")
-        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        let diff = try maxDifference(pipeline, steps: 50, fixture: "ddim_50")
         #expect(diff <= 2e-3, "max |Δ| = \(diff)")
     }
 
@@ -71,12 +77,7 @@ struct PipelineTests {
     func eulerSwap() throws {
         let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
         pipeline.scheduler = try EulerDiscreteScheduler.fromConfig(pipeline.scheduler.config).scheduler
-        var options = SamplingOptions(numInferenceSteps: 20)
-        options.generator = Generator(seed: 0)
-        let images = try pipeline(options)
-        #expect(images.shape == [1, 32, 32, 3])
-        let expected = try reference("euler_20")
-        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        let diff = try maxDifference(pipeline, steps: 20, fixture: "euler_20")
         #expect(diff <= 2e-3, "max |Δ| = \(diff)")
     }
 
@@ -86,11 +87,7 @@ struct PipelineTests {
         let swapped = try DPMSolverMultistepScheduler.fromConfig(pipeline.scheduler.config).scheduler
         #expect(try swapped.config.string("variance_type", default: nil) == "fixed_small")
         pipeline.scheduler = swapped
-        var options = SamplingOptions(numInferenceSteps: 20)
-        options.generator = Generator(seed: 0)
-        let images = try pipeline(options)
-        let expected = try reference("dpm_20")
-        let diff = zip(images.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        let diff = try maxDifference(pipeline, steps: 20, fixture: "dpm_20")
         #expect(diff <= 2e-3, "max |Δ| = \(diff)")
     }
 

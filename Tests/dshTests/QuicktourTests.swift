@@ -8,6 +8,14 @@ struct QuicktourTests {
         DSH.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/spec/quicktour.ja.md").path
     }
 
+    /// Runs `body` in a new temporary directory, removed afterwards.
+    static func inTemporaryDirectory(_ prefix: String, _ body: (URL) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try body(dir)
+    }
+
     /// The spec's Python code blocks (```py / ```python), in order.
     static func codeBlocks(_ markdown: String) -> [String] {
         var blocks: [String] = [], current: [String]? = nil
@@ -33,78 +41,75 @@ struct QuicktourTests {
         }
         transcript = transcript.replacingOccurrences(of: "pipeline(\"An image of a squirrel in Picasso style\")",
                                                      with: "pipeline(num_inference_steps=10)")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-quicktour-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try DSH.run(["-"], stdin: transcript, directory: dir)
-        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
-        #expect(!r.stderr.contains("Traceback"))
-        // display_sample drew 20 images (placeholders off a terminal) with their captions.
-        #expect(r.stdout.contains("'Image at step 50'"))
-        #expect(r.stdout.contains("'Image at step 1000'"))
-        #expect(r.stdout.components(separatedBy: "<image 32×32 RGB>").count - 1 == 20)
-        // The progress bar counted the 1000 steps; the cuda requests warned once.
-        #expect(r.stderr.contains("1000/1000"))
-        #expect(r.stderr.contains("dsh computes on the CPU"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("image_of_squirrel_painting.png").path))
+        try QuicktourTests.inTemporaryDirectory("dsh-quicktour") { dir in
+            let r = try DSH.run(["-"], stdin: transcript, directory: dir)
+            #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+            #expect(!r.stderr.contains("Traceback"))
+            // display_sample drew 20 images (placeholders off a terminal) with their captions.
+            #expect(r.stdout.contains("'Image at step 50'"))
+            #expect(r.stdout.contains("'Image at step 1000'"))
+            #expect(r.stdout.components(separatedBy: "<image 32×32 RGB>").count - 1 == 20)
+            // The progress bar counted the 1000 steps; the cuda requests warned once.
+            #expect(r.stderr.contains("1000/1000"))
+            #expect(r.stderr.contains("dsh computes on the CPU"))
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("image_of_squirrel_painting.png").path))
+        }
     }
 
     @Test("examples/quicktour.dsh runs as an --echo transcript and saves its PNGs")
     func walkthrough() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-walk-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let script = DSH.repositoryRoot.appendingPathComponent("examples/quicktour.dsh").path
-        let r = try DSH.run(["--echo", script], directory: dir)
-        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
-        #expect(r.stdout.contains(">>> noisy_sample.shape\ntorch.Size([1, 3, 32, 32])"))
-        #expect(r.stdout.contains("DDPMScheduler {"))
-        #expect(r.stdout.contains("\"_class_name\": \"DDPMPipeline\""))
-        let out = dir.appendingPathComponent("quicktour-out")
-        for name in ["pipeline-ddpm-1000.png", "pipeline-ddim-50.png", "step-0050.png", "step-1000.png"] {
-            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) missing")
+        try QuicktourTests.inTemporaryDirectory("dsh-walk") { dir in
+            let script = DSH.repositoryRoot.appendingPathComponent("examples/quicktour.dsh").path
+            let r = try DSH.run(["--echo", script], directory: dir)
+            #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+            #expect(r.stdout.contains(">>> noisy_sample.shape\ntorch.Size([1, 3, 32, 32])"))
+            #expect(r.stdout.contains("DDPMScheduler {"))
+            #expect(r.stdout.contains("\"_class_name\": \"DDPMPipeline\""))
+            let out = dir.appendingPathComponent("quicktour-out")
+            for name in ["pipeline-ddpm-1000.png", "pipeline-ddim-50.png", "step-0050.png", "step-1000.png"] {
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) missing")
+            }
         }
     }
 
     @Test("examples/schedulers.dsh compares five schedulers and saves the grid")
     func schedulerComparison() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-sched-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try DSH.run([DSH.repositoryRoot.appendingPathComponent("examples/schedulers.dsh").path], directory: dir)
-        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
-        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("DDPMScheduler ") || $0.hasPrefix("DDIMScheduler ")
-            || $0.hasPrefix("EulerDiscreteScheduler ") || $0.hasPrefix("EulerAncestralDiscreteScheduler ") || $0.hasPrefix("DPMSolverMultistepScheduler ") }
-        #expect(rows.count == 5, "\(r.stdout)")
-        // DPM-Solver++ with thresholding stays close to its own 200-step image at every step count (0.03–0.07 here,
-        // the numbers diffusers gives); without thresholding it drifts past 0.18.
-        if let dpm = rows.first(where: { $0.hasPrefix("DPMSolverMultistepScheduler") }) {
-            let numbers = dpm.split(separator: " ").dropFirst().compactMap { Double($0) }
-            #expect(numbers.count == 5)
-            #expect(numbers.prefix(4).allSatisfy { $0 < 0.1 }, "\(dpm)")
+        try QuicktourTests.inTemporaryDirectory("dsh-sched") { dir in
+            let r = try DSH.run([DSH.repositoryRoot.appendingPathComponent("examples/schedulers.dsh").path], directory: dir)
+            #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+            let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("DDPMScheduler ") || $0.hasPrefix("DDIMScheduler ")
+                || $0.hasPrefix("EulerDiscreteScheduler ") || $0.hasPrefix("EulerAncestralDiscreteScheduler ") || $0.hasPrefix("DPMSolverMultistepScheduler ") }
+            #expect(rows.count == 5, "\(r.stdout)")
+            // DPM-Solver++ with thresholding stays close to its own 200-step image at every step count (0.03–0.07 here,
+            // the numbers diffusers gives); without thresholding it drifts past 0.18.
+            if let dpm = rows.first(where: { $0.hasPrefix("DPMSolverMultistepScheduler") }) {
+                let numbers = dpm.split(separator: " ").dropFirst().compactMap { Double($0) }
+                #expect(numbers.count == 5)
+                #expect(numbers.prefix(4).allSatisfy { $0 < 0.1 }, "\(dpm)")
+            }
+            #expect(r.stdout.contains("<image 160×160 RGB>"))
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("schedulers-out/schedulers-grid.png").path))
         }
-        #expect(r.stdout.contains("<image 160×160 RGB>"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("schedulers-out/schedulers-grid.png").path))
     }
 
     @Test("examples/what_the_model_sees.dsh noises an image and shows the model's predictions")
     func whatTheModelSees() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsh-sees-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try DSH.run([DSH.repositoryRoot.appendingPathComponent("examples/what_the_model_sees.dsh").path], directory: dir)
-        #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
-        // √ᾱ_t falls from 1 to almost 0, and the noise prediction gets better as the noise grows (the numbers
-        // diffusers prints for the same script).
-        let table = r.stdout.split(separator: "\n").compactMap { line -> (Int, Double, Double)? in
-            let f = line.split(separator: " ")
-            guard f.count == 3, let t = Int(f[0]), let a = Double(f[1]), let e = Double(f[2]) else { return nil }
-            return (t, a, e)
+        try QuicktourTests.inTemporaryDirectory("dsh-sees") { dir in
+            let r = try DSH.run([DSH.repositoryRoot.appendingPathComponent("examples/what_the_model_sees.dsh").path], directory: dir)
+            #expect(r.status == 0, "stderr: \(r.stderr.suffix(2000))")
+            // √ᾱ_t falls from 1 to almost 0, and the noise prediction gets better as the noise grows (the numbers
+            // diffusers prints for the same script).
+            let table = r.stdout.split(separator: "\n").compactMap { line -> (Int, Double, Double)? in
+                let f = line.split(separator: " ")
+                guard f.count == 3, let t = Int(f[0]), let a = Double(f[1]), let e = Double(f[2]) else { return nil }
+                return (t, a, e)
+            }
+            #expect(table.map(\.0) == [0, 100, 250, 500, 750, 900, 999])
+            #expect(table.first?.1 == 0.9999 && table.last?.1 == 0.0064)
+            #expect((table.last?.2 ?? 1) < 0.01 && (table[1].2) > (table.last?.2 ?? 0))
+            #expect(r.stdout.contains("<image 224×96 RGB>"))
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model-sees-out/what-the-model-sees.png").path))
         }
-        #expect(table.map(\.0) == [0, 100, 250, 500, 750, 900, 999])
-        #expect(table.first?.1 == 0.9999 && table.last?.1 == 0.0064)
-        #expect((table.last?.2 ?? 1) < 0.01 && (table[1].2) > (table.last?.2 ?? 0))
-        #expect(r.stdout.contains("<image 224×96 RGB>"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model-sees-out/what-the-model-sees.png").path))
     }
 }
+
