@@ -25,7 +25,10 @@ extension Tensor {
         guard (step > 0 && end >= start) || (step < 0 && end <= start) else {
             throw valueError("arange: upper bound and larger bound inconsistent with step sign")
         }
-        let n = Int(((end - start) / step).rounded(.up))
+        let count = ((end - start) / step).rounded(.up)
+        guard count < 1e15 else { throw shapeError("arange: a range of \(count) values is too large") }
+        let n = Int(count)
+        try checkAllocation([n], op: "arange")
         let allInts = start == start.rounded() && end == end.rounded() && step == step.rounded()
         let dt = dtype ?? (allInts ? .int64 : .float32)
         let t = Tensor(uninitializedShape: [n], dtype: dt)
@@ -37,6 +40,7 @@ extension Tensor {
     /// PyTorch does: the first half from `start`, the second half back from `end`.
     public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32) throws -> Tensor {
         guard steps >= 0 else { throw valueError("linspace: number of steps must be non-negative") }
+        try checkAllocation([steps], op: "linspace")
         let t = Tensor(uninitializedShape: [steps], dtype: dtype)
         if steps == 0 { return t }
         if steps == 1 { t.storage.pointer[0] = dtype.normalize(Float(start)); return t }

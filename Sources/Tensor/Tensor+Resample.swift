@@ -38,7 +38,9 @@ extension Tensor {
                 throw valueError("interpolate: Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of \(shapeString([h, w])) and scale_factor of shape \(f).")
             }
             guard f2.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw valueError("interpolate: scale_factor must be positive, got \(f)") }
-            oh = Int((Double(h) * f2[0]).rounded(.down)); ow = Int((Double(w) * f2[1]).rounded(.down))
+            let fh = (Double(h) * f2[0]).rounded(.down), fw = (Double(w) * f2[1]).rounded(.down)
+            guard fh < 1e15, fw < 1e15 else { throw valueError("interpolate: scale_factor \(f2) gives an output too large to make") }
+            oh = Int(fh); ow = Int(fw)
             scales = (f2[0], f2[1])
         case (nil, nil):
             throw valueError("interpolate: either size or scale_factor should be defined")
@@ -51,6 +53,7 @@ extension Tensor {
         let planes = shape[0] * shape[1]
         let x = contiguous()
         let dt: DType = mode == .nearest ? dtype : (dtype.isFloatingPoint ? dtype : .float32)
+        try Tensor.checkAllocation([shape[0], shape[1], oh, ow], op: "interpolate")
         let out = Tensor(uninitializedShape: [shape[0], shape[1], oh, ow], dtype: dt)
         if out.count == 0 { return out }
         let src = UnsafePointer(x.storage.pointer + x.offset), dst = out.storage.pointer
@@ -139,6 +142,7 @@ extension Tensor {
             src = try src.narrow(d, start: Swift.min(cropBefore, shape[d]), length: keep)
             dstStart[d] = Swift.max(0, before)
         }
+        try Tensor.checkAllocation(outShape, op: "pad")
         var out = Tensor.full(outShape, value, dtype: dtype)
         if src.count == 0 { return out }
         var region = out

@@ -141,11 +141,13 @@ extension Tensor {
             }
             let own = shape[i - lead]
             if target[i] == -1 || target[i] == own { s[i] = own; st[i] = strides[i - lead] }
-            else if own == 1 { st[i] = 0 }
+            else if own == 1 && target[i] >= 0 { st[i] = 0 }
             else {
                 throw shapeError("The expanded size of the tensor (\(target[i])) must match the existing size (\(own)) at non-singleton dimension \(i).  Target sizes: \(shapeString(target)).  Tensor sizes: \(shapeString(shape))")
             }
         }
+        // A view, but one that could never be materialised is refused here rather than crash the first op on it.
+        try Tensor.checkAllocation(s, op: "expand")
         return Tensor(shape: s, strides: st, offset: offset, storage: storage, dtype: dtype)
     }
 
@@ -239,6 +241,7 @@ extension Tensor {
         }
         var base = self
         while base.rank < times.count { base = try base.unsqueeze(0) }
+        try Tensor.checkAllocation(Swift.zip(times, base.shape).map { (t: Int, n: Int) -> Int in t < 0 ? t : t * n }, op: "repeat")
         // Expand an interleaved shape [t0, s0, t1, s1, ...] and merge pairs.
         var s: [Int] = [], st: [Int] = []
         for i in 0..<times.count {

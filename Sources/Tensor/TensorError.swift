@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error from a tensor operation. The message names the operation and the shapes involved,
 /// in the style of PyTorch's messages, e.g.
 /// `add: The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1`.
@@ -34,3 +36,25 @@ func valueError(_ message: String) -> TensorError { TensorError(.value, message)
 
 /// Formats a shape as PyTorch does in messages: `[1, 3, 32, 32]`.
 func shapeString(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+
+extension Tensor {
+    /// The most bytes one tensor may take: the machine's physical memory.
+    public static let allocationLimit = ProcessInfo.processInfo.physicalMemory
+
+    /// Throws unless a tensor of `shape` can be made here: no negative sizes, and its float32 storage fits in
+    /// memory (asking for more would crash the process instead of raising an error the user can read).
+    public static func checkAllocation(_ shape: [Int], op: String) throws {
+        if let bad = shape.first(where: { $0 < 0 }) {
+            throw shapeError("\(op): Trying to create tensor with negative dimension \(bad): \(shapeString(shape))")
+        }
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            count = overflow ? Int.max : product
+        }
+        let bytes = count > Int.max / 4 ? UInt64(Int.max) : UInt64(count * 4)
+        if bytes > allocationLimit {
+            throw shapeError("\(op): can't allocate memory: a tensor of shape \(shapeString(shape)) needs \(bytes) bytes; this machine has \(allocationLimit)")
+        }
+    }
+}

@@ -35,6 +35,31 @@ struct RobustnessTests {
         #expect(runScript("x = list(range(10 ** 12))").error?.typeName == "MemoryError")
     }
 
+    /// Tensor shapes that are negative or could never fit in memory raise Python errors instead of crashing.
+    @Test("impossible tensor shapes are errors, not crashes", arguments: [
+        ("torch.zeros(-1)", "RuntimeError"), ("torch.ones(2, -3)", "RuntimeError"), ("torch.randn(-1)", "RuntimeError"),
+        ("torch.rand(3, -2)", "RuntimeError"), ("torch.full((-1,), 2.0)", "RuntimeError"),
+        ("torch.randint(0, 5, (-2,))", "RuntimeError"), ("torch.empty(10 ** 12)", "RuntimeError"),
+        ("torch.zeros(2 ** 40, 2 ** 40)", "RuntimeError"), ("torch.eye(-1)", "RuntimeError"),
+        ("torch.arange(0, 1e12)", "RuntimeError"), ("torch.arange(0, 1e20)", "RuntimeError"),
+        ("torch.linspace(0, 1, 10 ** 12)", "RuntimeError"), ("x.expand(-2, 3)", "RuntimeError"),
+        ("x.expand(10 ** 7, 10 ** 7, 3)", "RuntimeError"), ("x.repeat(-1, 1)", "RuntimeError"),
+        ("x.repeat(10 ** 6, 10 ** 6)", "RuntimeError"),
+        ("torch.nn.functional.interpolate(x[None, None], scale_factor=1e6)", "RuntimeError"),
+        ("torch.nn.functional.interpolate(x[None, None], scale_factor=1e300)", "ValueError"),
+        ("torch.nn.functional.pad(x, (10 ** 11, 0))", "RuntimeError"),
+        ("np.zeros(-1)", "ValueError"), ("np.ones((10 ** 6, 10 ** 6))", "MemoryError"),
+    ])
+    func impossibleShapes(_ code: String, _ error: String) {
+        let r = runScript("import torch\nimport numpy as np\nx = torch.ones(1, 3)\ny = \(code)\n")
+        #expect(r.error?.typeName == error, "\(code): \(r.error?.traceback ?? "no error")")
+    }
+
+    @Test func possibleShapesStillWork() {
+        #expect(output("import torch\nx = torch.ones(1, 3)\nprint(torch.zeros(0).shape, x.expand(4, -1).shape, x.repeat(2, 2).shape, torch.eye(2, 4).shape)\n")
+                == "torch.Size([0]) torch.Size([4, 3]) torch.Size([2, 6]) torch.Size([2, 4])\n")
+    }
+
     /// Valid snippets whose tokens and characters the fuzzer mutates.
     static let seeds = [
         "x = [1, 2, 3]\nfor i, v in enumerate(x):\n    if v % 2 == 0:\n        print(f'{i}: {v:>3}')\n",

@@ -210,7 +210,7 @@ enum NumPyModule {
         np.def("asarray") { a in .object(NDArrayObject(try arrayFrom(try a.value(0, "a"), a))) }
         for (name, value) in [("zeros", Float(0)), ("ones", 1), ("empty", 0)] {
             np.def(name) { a in
-                .object(NDArrayObject(Tensor.full(try a.shapeValue(try a.value(0, "shape")), value, dtype: try a.optional(1, "dtype").map { try dtype($0, a) } ?? .float64)))
+                .object(NDArrayObject(Tensor.full(try a.newShape(a.shapeValue(try a.value(0, "shape")), numpy: true), value, dtype: try a.optional(1, "dtype").map { try dtype($0, a) } ?? .float64)))
             }
         }
         np.def("clip") { a in

@@ -75,8 +75,8 @@ enum TorchModule {
             return .object(GeneratorObject(Generator()))
         }
         torch["Generator"] = .object(generatorType)
-        torch.def("randn") { a in wrap(Tensor.randn(try a.shape(from: 0), generator: try a.generator(), dtype: try a.dtype(-1) ?? .float32)) }
-        torch.def("rand") { a in wrap(Tensor.rand(try a.shape(from: 0), generator: try a.generator(), dtype: try a.dtype(-1) ?? .float32)) }
+        torch.def("randn") { a in wrap(Tensor.randn(try a.newShape(a.shape(from: 0)), generator: try a.generator(), dtype: try a.dtype(-1) ?? .float32)) }
+        torch.def("rand") { a in wrap(Tensor.rand(try a.newShape(a.shape(from: 0)), generator: try a.generator(), dtype: try a.dtype(-1) ?? .float32)) }
         torch.def("randn_like") { a in
             let t = try a.tensor(0, "input")
             return wrap(Tensor.randn(t.shape, generator: try a.generator(), dtype: try a.dtype(-1) ?? t.dtype))
@@ -97,6 +97,7 @@ enum TorchModule {
                 low = try a.int(-1, "low", default: 0); high = try a.int(p.count == 1 ? 0 : -1, "high")
                 shape = try a.shapeValue(try a.value(-1, "size"))
             }
+            shape = try a.newShape(shape)
             return wrap(try bridged { try Tensor.randint(low: low, high: high, shape, generator: try a.generator(), dtype: try a.dtype(-1) ?? .int64) })
         }
 
@@ -115,7 +116,7 @@ enum TorchModule {
             return wrap(arr.array.dtype == .float64 ? arr.array.to(.float64) : arr.array)
         }
         for (name, value) in [("zeros", Float(0)), ("ones", 1), ("empty", 0)] {
-            torch.def(name) { a in wrap(Tensor.full(try a.shape(from: 0), value, dtype: try a.dtype(-1) ?? .float32)) }
+            torch.def(name) { a in wrap(Tensor.full(try a.newShape(a.shape(from: 0)), value, dtype: try a.dtype(-1) ?? .float32)) }
             torch.def(name + "_like") { a in
                 let t = try a.tensor(0, "input")
                 return wrap(Tensor.full(t.shape, value, dtype: try a.dtype(-1) ?? t.dtype))
@@ -126,7 +127,7 @@ enum TorchModule {
             let isInt: Bool
             if case .float = fill { isInt = false } else { isInt = true }
             let inferred: DType = { if case .bool = fill { return .bool }; return isInt ? .int64 : .float32 }()
-            return wrap(Tensor.full(try a.shapeValue(try a.value(0, "size")), Float(try a.doubleValue(fill, "fill_value")), dtype: try a.dtype(-1) ?? inferred))
+            return wrap(Tensor.full(try a.newShape(a.shapeValue(try a.value(0, "size"))), Float(try a.doubleValue(fill, "fill_value")), dtype: try a.dtype(-1) ?? inferred))
         }
         torch.def("full_like") { a in
             let t = try a.tensor(0, "input")
@@ -152,7 +153,11 @@ enum TorchModule {
         torch.def("linspace") { a in
             wrap(try bridged { try Tensor.linspace(try a.double(0, "start"), try a.double(1, "end"), steps: try a.int(2, "steps"), dtype: try a.dtype(-1) ?? .float32) })
         }
-        torch.def("eye") { a in wrap(Tensor.eye(try a.int(0, "n"), try a.optional(1, "m").map { try a.intValue($0, "m") }, dtype: try a.dtype(-1) ?? .float32)) }
+        torch.def("eye") { a in
+            let n = try a.int(0, "n"), m = try a.optional(1, "m").map { try a.intValue($0, "m") }
+            _ = try a.newShape([n, m ?? n])
+            return wrap(Tensor.eye(n, m, dtype: try a.dtype(-1) ?? .float32))
+        }
 
         // Joining and selecting
         func tensorList(_ v: Value, _ fn: String) throws -> [Tensor] {
