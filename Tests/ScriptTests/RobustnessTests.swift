@@ -55,6 +55,15 @@ struct RobustnessTests {
         #expect(r.error?.typeName == error, "\(code): \(r.error?.traceback ?? "no error")")
     }
 
+    @Test func modelBatchesThatCannotFitAreErrors() {
+        let setup = "import torch, diffusers\npipe = diffusers.DiffusionPipeline.from_pretrained('dsh/tiny-cats-32')\npipe.set_progress_bar_config(disable=True)\n"
+        let r = runScript(setup + "pipe(num_inference_steps=2, batch_size=3 * 10 ** 6)\n")
+        #expect(r.error?.typeName == "RuntimeError")
+        #expect(r.error?.message.contains("can't allocate memory") == true, "\(r.error?.message ?? "")")
+        let m = runScript(setup + "pipe.unet(torch.ones(1, 3, 32, 32).expand(10 ** 6, 3, 32, 32), 10)\n")
+        #expect(m.error?.typeName == "RuntimeError")
+    }
+
     @Test func possibleShapesStillWork() {
         #expect(output("import torch\nx = torch.ones(1, 3)\nprint(torch.zeros(0).shape, x.expand(4, -1).shape, x.repeat(2, 2).shape, torch.eye(2, 4).shape)\n")
                 == "torch.Size([0]) torch.Size([4, 3]) torch.Size([2, 6]) torch.Size([2, 4])\n")

@@ -308,6 +308,17 @@ public final class UNet2DModel {
         public var description: String { "UNet2DModel forward pass interrupted" }
     }
 
+    /// Throws unless a forward pass of this size could fit in memory. The largest activations (a skip
+    /// concatenation; im2col's panel is bounded) are about 4 × the widest block at full resolution, so a batch
+    /// that could never fit is refused up front instead of failing an allocation mid-pass.
+    public func checkActivationMemory(batch: Int, height: Int, width: Int) throws {
+        do {
+            try Tensor.checkAllocation([batch, 4 * (options.blockOutChannels.max() ?? 1), height, width], op: "UNet2DModel")
+        } catch let e as TensorError {
+            throw ModelConfigError("\(e.message) (activations for a batch of \(batch) at \(height)×\(width))")
+        }
+    }
+
     /// `model(sample=…, timestep=…, class_labels=…)`.
     ///
     /// - Parameters:
@@ -322,6 +333,7 @@ public final class UNet2DModel {
         guard input.rank == 4, input.shape[1] == o.inChannels else {
             throw ModelConfigError("UNet2DModel: sample must be [batch, \(o.inChannels), height, width], got \(input.shape)")
         }
+        try checkActivationMemory(batch: input.shape[0], height: input.shape[2], width: input.shape[3])
         func checkStop() throws { if let shouldStop, shouldStop() { throw Cancelled() } }
         let batch = input.shape[0]
         var sample = input.dtype == .float32 ? input : input.to(.float32)

@@ -142,6 +142,7 @@ public final class DiffusionPipeline {
             throw PipelineError("\(className): the UNet's config has no sample_size, so the image size is unknown")
         }
         let shape = [options.batchSize, try unet.config.int("in_channels", default: 3), height, width]
+        try unet.checkActivationMemory(batch: options.batchSize, height: height, width: width)
         // As diffusers' pipelines do: timesteps first, since init_noise_sigma depends on them.
         try scheduler.setTimesteps(options.numInferenceSteps)
         var image = Tensor.randn(shape, generator: options.generator)  // [B, C, H, W]
