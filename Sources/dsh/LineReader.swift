@@ -84,6 +84,15 @@ final class Interrupts: @unchecked Sendable {
         source = s
     }
 
+    /// Whether a Ctrl-C arrived while no code ran and no prompt was reading (after Enter, before the input
+    /// started); clears it.
+    func takePending() -> Bool {
+        var b = [UInt8](repeating: 0, count: 64)
+        var any = false
+        while read(pipeFDs[0], &b, 64) > 0 { any = true }
+        return any
+    }
+
     func drainPrompt() {
         var b = [UInt8](repeating: 0, count: 64)
         while read(pipeFDs[0], &b, 64) > 0 {}

@@ -116,6 +116,11 @@ final class REPL {
     func execute(_ source: String) {
         Interrupts.shared.running = true
         defer { Interrupts.shared.running = false }
+        // A Ctrl-C pressed after Enter, before this input started running, is meant for it.
+        if Interrupts.shared.takePending() {
+            writeOut(style.error("KeyboardInterrupt") + "\n")
+            return
+        }
         do {
             if let echo = try interpreter.runInteractive(source + "\n") {
                 writeOut(echo + "\n")
