@@ -151,7 +151,35 @@ public func pythonFloatRepr(_ d: Double) -> String {
     if d.isInfinite { return d > 0 ? "inf" : "-inf" }
     if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
     // Swift's description is the shortest round-trip digits; re-lay them out Python's way.
-    var s = "\(d)"
+    return pythonFloatLayout("\(d)") { exponent in exponent < -4 || exponent >= 16 }
+}
+
+/// Lays out the digits of `text` (Swift's shortest description of a finite, non-zero float) as Python and
+/// NumPy print floats: `d.ddde±XX` when `scientific(decimalExponent)` holds, else positional with at least
+/// one digit after the point (`100.0`, `0.001`).
+func pythonFloatLayout(_ text: String, scientific: (Int) -> Bool) -> String {
+    let (negative, digits, pointPos) = shortestDigits(text)
+    let decimalExp = pointPos - 1
+    var out: String
+    if scientific(decimalExp) {
+        var m = String(digits.prefix(1))
+        if digits.count > 1 { m += "." + digits.dropFirst() }
+        out = m + "e" + (decimalExp < 0 ? "-" : "+") + String(format: "%02d", Swift.abs(decimalExp))
+    } else if pointPos <= 0 {
+        out = "0." + String(repeating: "0", count: -pointPos) + digits
+    } else if pointPos >= digits.count {
+        out = digits + String(repeating: "0", count: pointPos - digits.count) + ".0"
+    } else {
+        let i = digits.index(digits.startIndex, offsetBy: pointPos)
+        out = digits[..<i] + "." + digits[i...]
+    }
+    return (negative ? "-" : "") + out
+}
+
+/// Shortest round-trip digits of a value written as `text` (`digits` without leading/trailing zeros;
+/// the value is `0.d1d2... × 10^pointPos`).
+func shortestDigits(_ text: String) -> (negative: Bool, digits: String, pointPos: Int) {
+    var s = text
     var negative = false
     if s.hasPrefix("-") { negative = true; s.removeFirst() }
     var mantissa = s, exp = 0
@@ -166,24 +194,9 @@ public func pythonFloatRepr(_ d: Double) -> String {
     }
     var digits = intPart + frac
     var pointPos = intPart.count + exp
-    // Strip leading zeros.
     while digits.count > 1 && digits.hasPrefix("0") { digits.removeFirst(); pointPos -= 1 }
     while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-    let decimalExp = pointPos - 1
-    var out: String
-    if decimalExp < -4 || decimalExp >= 16 {
-        var m = String(digits.prefix(1))
-        if digits.count > 1 { m += "." + digits.dropFirst() }
-        out = m + "e" + (decimalExp < 0 ? "-" : "+") + String(format: "%02d", Swift.abs(decimalExp))
-    } else if pointPos <= 0 {
-        out = "0." + String(repeating: "0", count: -pointPos) + digits
-    } else if pointPos >= digits.count {
-        out = digits + String(repeating: "0", count: pointPos - digits.count) + ".0"
-    } else {
-        let i = digits.index(digits.startIndex, offsetBy: pointPos)
-        out = digits[..<i] + "." + digits[i...]
-    }
-    return (negative ? "-" : "") + out
+    return (negative, digits, pointPos)
 }
 
 /// An error in JSON text, with the byte offset where it was found.

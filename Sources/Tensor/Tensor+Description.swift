@@ -286,29 +286,6 @@ func numpyDTypeName(_ dtype: DType) -> String {
     dtype == .bfloat16 ? "float32" : dtype.rawValue
 }
 
-/// Shortest round-trip digits of a value (`digits` without leading/trailing zeros; the value is
-/// `0.d1d2... × 10^pointPos`).
-private func shortestDigits(_ text: String) -> (negative: Bool, digits: String, pointPos: Int) {
-    var s = text
-    var negative = false
-    if s.hasPrefix("-") { negative = true; s.removeFirst() }
-    var mantissa = s, exp = 0
-    if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-        mantissa = String(s[..<e])
-        exp = Int(s[s.index(after: e)...]) ?? 0
-    }
-    var intPart = mantissa, frac = ""
-    if let dot = mantissa.firstIndex(of: ".") {
-        intPart = String(mantissa[..<dot])
-        frac = String(mantissa[mantissa.index(after: dot)...])
-    }
-    var digits = intPart + frac
-    var pointPos = intPart.count + exp
-    while digits.count > 1 && digits.hasPrefix("0") { digits.removeFirst(); pointPos -= 1 }
-    while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-    return (negative, digits, pointPos)
-}
-
 /// A port of NumPy's `FloatingFormat` with the default `floatmode='maxprec'`, `precision=8`.
 struct NumpyFloatFormat {
     let dtype: DType
@@ -467,17 +444,7 @@ struct NumpyPrinter {
         default:
             if !v.isFinite || v == 0 { return pythonFloatRepr(Double(v)) }
             let magnitude = Swift.abs(Double(v))
-            let (negative, digits, pointPos) = shortestDigits("\(v)")
-            let sign = negative ? "-" : ""
-            if magnitude < 1e-4 || magnitude >= 1e6 {
-                let e = pointPos - 1
-                let mantissa = digits.count > 1 ? String(digits.prefix(1)) + "." + digits.dropFirst() : digits
-                return sign + mantissa + "e" + (e < 0 ? "-" : "+") + String(format: "%02d", Swift.abs(e))
-            }
-            if pointPos <= 0 { return sign + "0." + String(repeating: "0", count: -pointPos) + digits }
-            if pointPos >= digits.count { return sign + digits + String(repeating: "0", count: pointPos - digits.count) + ".0" }
-            let i = digits.index(digits.startIndex, offsetBy: pointPos)
-            return sign + digits[..<i] + "." + digits[i...]
+            return pythonFloatLayout("\(v)") { _ in magnitude < 1e-4 || magnitude >= 1e6 }
         }
     }
 

@@ -35,7 +35,7 @@ final class LineReader {
             let r = poll(&fds, 2, -1)
             if r < 0 { if errno == EINTR { continue }; break }
             if fds[1].revents & Int16(POLLIN) != 0 {
-                Interrupts.shared.drainPrompt()
+                Interrupts.shared.takePending()
                 // Abandon the current line, as Python does on Ctrl-C.
                 rl_free_line_state()
                 rl_callback_sigcleanup()
@@ -84,17 +84,13 @@ final class Interrupts: @unchecked Sendable {
         source = s
     }
 
-    /// Whether a Ctrl-C arrived while no code ran and no prompt was reading (after Enter, before the input
-    /// started); clears it.
+    /// Whether a Ctrl-C arrived while no code ran (at the prompt, or after Enter before the input started);
+    /// clears it.
+    @discardableResult
     func takePending() -> Bool {
         var b = [UInt8](repeating: 0, count: 64)
         var any = false
         while read(pipeFDs[0], &b, 64) > 0 { any = true }
         return any
-    }
-
-    func drainPrompt() {
-        var b = [UInt8](repeating: 0, count: 64)
-        while read(pipeFDs[0], &b, 64) > 0 {}
     }
 }

@@ -7,7 +7,7 @@ enum Transcript {
     static func hasPrompts(_ text: String) -> Bool {
         guard let first = text.split(separator: "\n", omittingEmptySubsequences: true)
             .map({ $0.drop(while: { $0 == " " || $0 == "\t" }) })
-            .first(where: { !$0.isEmpty && !$0.allSatisfy(\.isWhitespace) && !$0.hasPrefix("#") }) else { return false }
+            .first(where: { !$0.allSatisfy(\.isWhitespace) && !$0.hasPrefix("#") }) else { return false }
         return first.hasPrefix(">>>")
     }
 
@@ -21,11 +21,11 @@ enum Transcript {
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let indent = raw.prefix(while: { $0 == " " }).count
             let line = raw.dropFirst(indent)
-            if line.hasPrefix(">>>"), line.count == 3 || line.dropFirst(3).first == " " {
-                out.append(String(line.dropFirst(line.count == 3 ? 3 : 4)))
+            if let code = afterPrompt(">>>", line) {
+                out.append(code)
                 promptIndent = indent
-            } else if let p = promptIndent, p == indent, line.hasPrefix("..."), line.count == 3 || line.dropFirst(3).first == " " {
-                out.append(String(line.dropFirst(line.count == 3 ? 3 : 4)))
+            } else if promptIndent == indent, let code = afterPrompt("...", line) {
+                out.append(code)
             } else {
                 // Output or blank line: keep a blank so that line numbers stay meaningful.
                 out.append("")
@@ -33,6 +33,14 @@ enum Transcript {
             }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// The code after a doctest prompt (`>>>` or `...`, alone or followed by a space), or nil.
+    private static func afterPrompt(_ prompt: String, _ line: Substring) -> String? {
+        guard line.hasPrefix(prompt) else { return nil }
+        let rest = line.dropFirst(prompt.count)
+        if rest.isEmpty { return "" }
+        return rest.first == " " ? String(rest.dropFirst()) : nil
     }
 
     /// One top-level statement (with any comment lines just before it) and where it starts.

@@ -138,13 +138,11 @@ extension Arguments {
     /// A shape for a new tensor: no negative sizes, and no more elements than this machine has memory for
     /// (PyTorch's errors, prefixed with the function; `numpy` gives NumPy's wording for negative sizes).
     func newShape(_ shape: [Int], numpy: Bool = false) throws -> [Int] {
-        if numpy {
-            if shape.contains(where: { $0 < 0 }) { throw PyException.valueError("negative dimensions are not allowed") }
-            do { try Tensor.checkAllocation(shape, op: functionName) } catch let e as TensorError {
-                throw PyException.memoryError("Unable to allocate an array with shape (\(shape.map(String.init).joined(separator: ", "))): \(e.message)")
-            }
+        if !numpy { try bridged { try Tensor.checkAllocation(shape, op: functionName) }; return shape }
+        if shape.contains(where: { $0 < 0 }) { throw PyException.valueError("negative dimensions are not allowed") }
+        do { try Tensor.checkAllocation(shape, op: functionName) } catch let e as TensorError {
+            throw PyException.memoryError("Unable to allocate an array with shape (\(shape.map(String.init).joined(separator: ", "))): \(e.message)")
         }
-        try bridged { try Tensor.checkAllocation(shape, op: functionName) }
         return shape
     }
 
