@@ -105,7 +105,14 @@ struct QuicktourTests {
                 return (t, a, e)
             }
             #expect(table.map(\.0) == [0, 100, 250, 500, 750, 900, 999])
-            #expect(table.first?.1 == 0.9999 && table.last?.1 == 0.0064)
+            // √ᾱ_t as the model's own scheduler config defines it (linear betas; the DDPM formula ᾱ_t = ∏(1 − β_s)).
+            let configURL = DSH.repositoryRoot.appendingPathComponent("Sources/Diffusers/Resources/tiny-cats-32/scheduler/scheduler_config.json")
+            let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+            let start = try #require(config["beta_start"] as? Double), end = try #require(config["beta_end"] as? Double)
+            let steps = try #require(config["num_train_timesteps"] as? Int)
+            var alphaBar = [Double](), product = 1.0
+            for i in 0..<steps { product *= 1 - (start + (end - start) * Double(i) / Double(steps - 1)); alphaBar.append(product) }
+            for (t, shown, _) in table { #expect(abs(shown - alphaBar[t].squareRoot()) <= 1e-4, "√ᾱ at t = \(t)") }
             #expect((table.last?.2 ?? 1) < 0.01 && (table[1].2) > (table.last?.2 ?? 0))
             #expect(r.stdout.contains("<image 224×96 RGB>"))
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model-sees-out/what-the-model-sees.png").path))
