@@ -146,6 +146,9 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        // OpenBLAS 0.3.21 threads a GEMM above 65536·4 multiply-adds (interface/gemm.c); its threads
+        // should not find dsh's workers polling on the other core.
+        if Double(m) * Double(n) * Double(k) > 262_144 { Parallel.park() }
         lib.sgemm(101, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
                   a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
     }
