@@ -9,6 +9,12 @@ public final class Storage: @unchecked Sendable {
     public let count: Int
     private let owner: AnyObject?
     private let owned: Bool
+    /// Counts in-place writes through the tensor API (`copy_`, `fill_`, `add_`, `x[i] = v`, …), so a
+    /// cache derived from the values (a layer's transformed convolution weights) can tell that it is stale.
+    public private(set) var version = 0
+
+    /// Records an in-place write (see ``version``).
+    func didMutate() { version &+= 1 }
 
     /// Allocates `count` uninitialised floats.
     public init(uninitializedCount count: Int) {

@@ -38,11 +38,27 @@ public struct ConvSettings: Sendable {
     /// Floats in one im2col panel (large enough for full-speed GEMMs, small enough to stay in the
     /// last-level cache).
     var panelFloats = 1 << 20
+    /// Whether stride-1 convolutions with at most `directMaxPixels` output pixels per channel use the
+    /// direct kernel (Tensor+DirectConv.swift) instead of im2col or Winograd. On by default;
+    /// `DSH_DIRECT_CONV=0` turns it off.
+    public var useDirect: Bool
+    /// The largest output plane (Ho·Wo) the direct kernel takes.
+    public var directMaxPixels = 64 * 64
+    /// Whether those small 3×3 convolutions use Winograd F(2×2, 3×3) on the same kernel when the caller
+    /// keeps their transformed weights in a ``ConvWeightCache`` (as the model's layers do). On by default;
+    /// `DSH_SMALL_WINOGRAD=0` turns it off.
+    public var useSmallWinograd: Bool
 
-    public init(useWinograd: Bool) { self.useWinograd = useWinograd }
+    public init(useWinograd: Bool, useDirect: Bool = true, useSmallWinograd: Bool = true) {
+        self.useWinograd = useWinograd
+        self.useDirect = useDirect
+        self.useSmallWinograd = useSmallWinograd
+    }
 
     /// The settings a process starts with.
-    public static let standard = ConvSettings(useWinograd: ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1")
+    public static let standard = ConvSettings(useWinograd: ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1",
+                                              useDirect: ProcessInfo.processInfo.environment["DSH_DIRECT_CONV"] != "0",
+                                              useSmallWinograd: ProcessInfo.processInfo.environment["DSH_SMALL_WINOGRAD"] != "0")
 }
 
 extension Tensor {
@@ -56,12 +72,14 @@ extension Tensor {
         throw valueError("conv2d: expected \(name) to be a single integer value or a list of 2 values, but got \(v)")
     }
 
-    /// 2-D convolution of `[N, C, H, W]` with weight `[O, C/groups, kH, kW]` (`F.conv2d`).
+    /// 2-D convolution of `[N, C, H, W]` with weight `[O, C/groups, kH, kW]` (`F.conv2d`). A layer that
+    /// calls it repeatedly with the same weight passes its `cache`, which lets small 3×3 convolutions use
+    /// Winograd with the weights transformed once.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: [Int] = [1, 1], padding: [Int] = [0, 0],
-                       dilation: [Int] = [1, 1], groups: Int = 1) throws -> Tensor {
+                       dilation: [Int] = [1, 1], groups: Int = 1, cache: ConvWeightCache? = nil) throws -> Tensor {
         if rank == 3 {
             return try unsqueeze(0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding,
-                                            dilation: dilation, groups: groups).squeeze(0)
+                                            dilation: dilation, groups: groups, cache: cache).squeeze(0)
         }
         guard rank == 4 else {
             throw shapeError("conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(shapeString(shape))")
@@ -101,6 +119,40 @@ extension Tensor {
         let wp = UnsafePointer(wt.storage.pointer + wt.offset)
         let yp = out.storage.pointer
         let og = o / groups, k = cg * kh * kw, plane = ho * wo
+        let settings = Tensor.convSettings
+        let small = k > 0 && Tensor.useDirectConv(settings: settings, outPlane: plane, stride: (sh, sw), dilation: (dh, dw))
+        if small && kh == 3 && kw == 3 && settings.useSmallWinograd, let cache,
+           cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels {
+            let u = cache.winogradWeights(wt, groups: groups)
+            let bv = bias?.contiguous()
+            let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
+            for b in 0..<n {
+                for g in 0..<groups {
+                    Tensor.winogradConv3x3Small(input: xp + (b * c + g * cg) * h * w, channels: cg, height: h, width: w,
+                                                transformed: UnsafePointer(u.pointer + g * 16 * og * cg),
+                                                outChannels: og, padH: ph, padW: pw, bias: bp.map { $0 + g * og },
+                                                output: yp + (b * o + g * og) * plane, outHeight: ho, outWidth: wo)
+                }
+            }
+            withExtendedLifetime((x, wt, u, bv)) {}
+            if dt != .float32 && dt != .float64 { out.normalizeValues() }
+            return out
+        }
+        if small {
+            let bv = bias?.contiguous()
+            let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
+            for b in 0..<n {
+                for g in 0..<groups {
+                    Tensor.directConv(input: xp + (b * c + g * cg) * h * w, channels: cg, height: h, width: w,
+                                      weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
+                                      padH: ph, padW: pw, bias: bp.map { $0 + g * og },
+                                      output: yp + (b * o + g * og) * plane, outHeight: ho, outWidth: wo)
+                }
+            }
+            withExtendedLifetime((x, wt, bv)) {}
+            if dt != .float32 && dt != .float64 { out.normalizeValues() }
+            return out
+        }
         // Bias first; the GEMMs accumulate onto it (beta = 1).
         var beta: Float = 0
         if let bias {
@@ -116,8 +168,7 @@ extension Tensor {
             return out
         }
 
-        let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0
-        let settings = Tensor.convSettings
+        let pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0
         let winograd = settings.useWinograd && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1
             && cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels
         if winograd {
@@ -129,7 +180,7 @@ extension Tensor {
                                                accumulate: beta != 0, tileBlock: settings.winogradTileBlock)
                 }
             }
-        } else if direct {
+        } else if pointwise {
             for b in 0..<n {
                 for g in 0..<groups {
                     // y[og, HW] = W[og, cg] · x[cg, HW]

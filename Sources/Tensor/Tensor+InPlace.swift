@@ -45,6 +45,7 @@ extension Tensor {
     public func fill_(_ value: Float) {
         let v = dtype.normalize(value)
         let p = storage.pointer
+        storage.didMutate()
         let zeros = [Int](repeating: 0, count: rank)
         StridedLoop.forEach2(shape: shape, stridesA: strides, offsetA: offset, stridesB: zeros, offsetB: 0) { a, _, len, sa, _ in
             var i = a
@@ -125,6 +126,7 @@ extension Tensor {
     /// Writes `source` (same shape) into this tensor's storage, converting to this dtype.
     func writeElements(from source: Tensor) {
         let dst = storage.pointer, src = source.storage.pointer, dt = dtype
+        storage.didMutate()
         let exact = dt == .float32 || dt == .float64 || dt == source.dtype
         StridedLoop.forEach2(shape: shape, stridesA: strides, offsetA: offset, stridesB: source.strides, offsetB: source.offset) { a, b, len, sa, sb in
             var ia = a, ib = b

@@ -59,6 +59,7 @@ extension Tensor {
             // Read the value out first: it may alias the destination.
             let src = try v.expand(to: shape).scalars
             let p = storage.pointer, dt = dtype
+            storage.didMutate()
             for (i, pos) in positions.enumerated() { p[pos] = dt.normalize(src[i]) }
         }
     }
@@ -70,6 +71,7 @@ extension Tensor {
             dst.fill_(value)
         case .gather(_, let positions):
             let p = storage.pointer, v = dtype.normalize(value)
+            storage.didMutate()
             for pos in positions { p[pos] = v }
         }
     }

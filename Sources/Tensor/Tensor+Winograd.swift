@@ -6,17 +6,10 @@ import Foundation
 // M[ξ] (O × T) = U[ξ] (O × C) · V[ξ] (C × T), done in blocks of tiles so V and M stay in cache.
 
 extension Tensor {
-    /// One image (one group): `output[O, Ho, Wo] (+)= conv3x3(input[C, H, W], weight[O, C, 3, 3])`,
-    /// stride 1, zero padding `padH`/`padW`. With `accumulate`, adds to what `output` holds (the bias).
-    static func winogradConv3x3(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
-                                weight: UnsafePointer<Float>, outChannels oc: Int, padH ph: Int, padW pw: Int,
-                                output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int,
-                                accumulate: Bool, tileBlock: Int) throws {
-        let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2, tiles = tilesH * tilesW
-        // U[ξ][o][c] = (G g G^T)[ξ], G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]].
-        let uStorage = ScratchPool.shared.take(16 * oc * cc)
-        defer { ScratchPool.shared.recycle(uStorage) }
-        let u = uStorage.pointer
+    /// U[ξ][o][c] = (G g G^T)[ξ] for each 3×3 filter g = weight[o][c], G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]
+    /// (16·O·C floats).
+    static func winogradTransformWeights(_ weight: UnsafePointer<Float>, outChannels oc: Int, channels cc: Int,
+                                         into u: UnsafeMutablePointer<Float>) {
         Parallel.forRange(oc, costPerItem: cc * 64) { range in
             for o in range {
                 for ci in 0..<cc {
@@ -39,6 +32,19 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// One image (one group): `output[O, Ho, Wo] (+)= conv3x3(input[C, H, W], weight[O, C, 3, 3])`,
+    /// stride 1, zero padding `padH`/`padW`. With `accumulate`, adds to what `output` holds (the bias).
+    static func winogradConv3x3(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
+                                weight: UnsafePointer<Float>, outChannels oc: Int, padH ph: Int, padW pw: Int,
+                                output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int,
+                                accumulate: Bool, tileBlock: Int) throws {
+        let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2, tiles = tilesH * tilesW
+        let uStorage = ScratchPool.shared.take(16 * oc * cc)
+        defer { ScratchPool.shared.recycle(uStorage) }
+        let u = uStorage.pointer
+        winogradTransformWeights(weight, outChannels: oc, channels: cc, into: u)
         // Blocks hold whole rows of tiles, so both transforms run along contiguous rows.
         let rowsPerBlock = Swift.max(1, Swift.min(tilesH, tileBlock / Swift.max(1, tilesW)))
         let block = rowsPerBlock * tilesW

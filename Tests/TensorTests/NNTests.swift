@@ -184,6 +184,32 @@ struct NNTests {
         #expect(checked >= 14)
     }
 
+    @Test("conv2d matches PyTorch through each algorithm: im2col, the direct kernel, small-image Winograd")
+    func convFixturesEveryAlgorithm() throws {
+        let f = try NNFixture("conv")
+        var smallWinograd = ConvSettings(useWinograd: false)
+        smallWinograd.winogradMinChannels = 1
+        let algorithms: [(String, ConvSettings, Bool)] = [
+            ("im2col", ConvSettings(useWinograd: false, useDirect: false), false),
+            ("direct", ConvSettings(useWinograd: false, useDirect: true, useSmallWinograd: false), true),
+            ("small winograd", smallWinograd, true),
+        ]
+        for (label, settings, cached) in algorithms {
+            try Tensor.$convSettings.withValue(settings) {
+                for name in f.cases {
+                    let args = try f.args(name)
+                    var x = try f.tensor(name, "x")
+                    if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
+                    let y = try x.conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
+                                         stride: ints(args["stride"]), padding: ints(args["padding"]),
+                                         dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1,
+                                         cache: cached ? ConvWeightCache() : nil)
+                    expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "\(label) \(name)")
+                }
+            }
+        }
+    }
+
     @Test("group_norm, group_norm+SiLU, layer_norm and softmax match PyTorch")
     func normFixtures() throws {
         let f = try NNFixture("norm")

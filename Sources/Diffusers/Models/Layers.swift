@@ -11,6 +11,8 @@ public struct Conv2d {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Int
+    /// The weight's transformed forms, kept between forward passes.
+    let cache = ConvWeightCache()
 
     /// Reads `weight` and `bias` from `loader`'s scope.
     public init(_ loader: WeightLoader, in inChannels: Int, out outChannels: Int, kernel: Int,
@@ -25,7 +27,7 @@ public struct Conv2d {
     /// `F.conv2d(x, weight, bias, stride, padding)`.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         // [N, C, H, W] -> [N, O, H', W']
-        try x.conv2d(weight: weight, bias: bias, stride: [stride, stride], padding: [padding, padding])
+        try x.conv2d(weight: weight, bias: bias, stride: [stride, stride], padding: [padding, padding], cache: cache)
     }
 }
 

@@ -106,6 +106,7 @@ extension Tensor {
         let n = count
         if n == 0 { return }
         let p = storage.pointer
+        storage.didMutate()
         let dt = dtype
         if n >= 16 && isContiguous {
             let base = p + offset
@@ -164,6 +165,7 @@ extension Tensor {
         let n = count
         if n == 0 { return }
         let p = storage.pointer
+        storage.didMutate()
         let dt = dtype
         let contiguous = isContiguous, start = offset
         let positions = contiguous ? [] : iterationPositions()

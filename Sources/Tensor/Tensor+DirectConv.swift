@@ -1,0 +1,178 @@
+import Foundation
+
+// Direct convolution for small images (stride 1, dilation 1), with no im2col panel and no BLAS call.
+//
+// The input is copied once into a zero-padded buffer xp[C][Hp][Wp]. Output pixel (oy, ox) of tap (i, j)
+// then reads xp[c][oy + i][ox + j] = xp[c][q + i·Wp + j] with q = oy·Wp + ox, so every tap is the same
+// run of positions q shifted by a constant. The kernel computes
+//
+//     s[o][q] = Σ_c Σ_(i,j) w[o][c][i][j] · xp[c][q + i·Wp + j]
+//
+// for 6 output channels × 16 consecutive positions at a time (12 AVX registers of accumulators; per
+// channel and tap, two vector loads of x, six broadcasts of w and twelve FMAs), over every q < Ho·Wp.
+// Positions with ox ≥ Wo fall on the padding columns and are dropped when s is copied (with the bias)
+// into the output. The weights are read in place, in PyTorch's [O][C][kH][kW] layout.
+//
+// On the development machine this runs at 85–97 GFLOP/s per core on the 32×32 and 16×16 convolutions of
+// a small UNet, where im2col + OpenBLAS spent as long copying and packing as multiplying.
+
+extension Tensor {
+    /// Whether `conv2d` takes the direct path for this shape.
+    static func useDirectConv(settings: ConvSettings, outPlane: Int, stride: (Int, Int), dilation: (Int, Int)) -> Bool {
+        settings.useDirect && outPlane <= settings.directMaxPixels
+            && stride == (1, 1) && dilation == (1, 1)
+    }
+
+    /// One image, one group: `output[O, Ho, Wo] = conv(input[C, H, W], weight[O, C, kH, kW]) + bias`,
+    /// stride 1, zero padding `padH`/`padW`. `weight` rows are `weightStride` floats apart.
+    static func directConv(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
+                           weight: UnsafePointer<Float>, outChannels oc: Int, kernelH kh: Int, kernelW kw: Int,
+                           padH ph: Int, padW pw: Int, bias: UnsafePointer<Float>?,
+                           output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+        let hp = h + 2 * ph, wp = w + 2 * pw, plane = hp * wp
+        let taps = kh * kw
+        let positions = ho * wp
+        let blocks = (positions + DirectKernel.positions - 1) / DirectKernel.positions
+        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
+        let sStride = blocks * DirectKernel.positions
+        // The last block may read up to 16 + kW floats past the last channel's plane.
+        let xpCount = cc * plane + DirectKernel.positions + kw + 16
+        let xpStorage = ScratchPool.shared.take(xpCount)
+        let sStorage = ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
+        defer { ScratchPool.shared.recycle(xpStorage); ScratchPool.shared.recycle(sStorage) }
+        let xp = xpStorage.pointer, s = sStorage.pointer
+
+        // xp: the input with its zero border.
+        Parallel.forRange(cc, costPerItem: plane, minWork: 1 << 14) { range in
+            for c in range {
+                let dst = xp + c * plane, src = input + c * h * w
+                if ph > 0 { dst.initialize(repeating: 0, count: ph * wp) }
+                for y in 0..<h {
+                    let row = dst + (y + ph) * wp
+                    if pw > 0 { row.initialize(repeating: 0, count: pw); (row + pw + w).initialize(repeating: 0, count: pw) }
+                    (row + pw).initialize(from: src + y * w, count: w)
+                }
+                if ph > 0 { (dst + (ph + h) * wp).initialize(repeating: 0, count: ph * wp) }
+            }
+        }
+        (xp + cc * plane).initialize(repeating: 0, count: xpCount - cc * plane)
+
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
+            guard let offsets = offsets.baseAddress else { return }
+            for i in 0..<kh { for j in 0..<kw { offsets[i * kw + j] = i * wp + j } }
+            let offs = UnsafePointer(offsets)
+            let k = cc * taps
+            Parallel.forRange(blocks, costPerItem: oc * k * DirectKernel.positions, minWork: 1 << 16) { range in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rows in
+                    guard let rows = rows.baseAddress else { return }
+                    for cb in 0..<channelBlocks {
+                        let o0 = cb * DirectKernel.channels
+                        // Rows past the last channel repeat it; their sums land in s's spare rows.
+                        for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
+                        // Constant tap counts for the common kernels, so the tap loop unrolls.
+                        for b in range {
+                            let q = b * DirectKernel.positions
+                            let x = xp + q, out = s + o0 * sStride + q
+                            switch taps {
+                            case 9:
+                                DirectKernel.run(x: x, plane: plane, channels: cc, taps: 9, offsets: offs,
+                                                 weights: rows, output: out, outputStride: sStride)
+                            case 1:
+                                DirectKernel.gemm(x: x + offs[0], plane: plane, depth: cc, weights: rows,
+                                                  output: out, outputStride: sStride)
+                            default:
+                                DirectKernel.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offs,
+                                                 weights: rows, output: out, outputStride: sStride)
+                            }
+                        }
+                    }
+                }
+                // Copy this share's finished positions into the output rows, adding the bias.
+                let q0 = range.lowerBound * DirectKernel.positions
+                let q1 = Swift.min(positions, range.upperBound * DirectKernel.positions)
+                guard q0 < q1 else { return }
+                for oy in (q0 / wp)...((q1 - 1) / wp) {
+                    let lo = Swift.max(q0, oy * wp) - oy * wp, hi = Swift.min(wo, q1 - oy * wp)
+                    guard lo < hi else { continue }
+                    for o in 0..<oc {
+                        let src = s + o * sStride + oy * wp, dst = output + (o * ho + oy) * wo
+                        let b = bias?[o] ?? 0
+                        for x in lo..<hi { dst[x] = src[x] + b }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv``.
+enum DirectKernel {
+    static let channels = 6
+    static let positions = 16
+    typealias V = SIMD8<Float>
+
+    /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<6.
+    @inline(__always)
+    static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
+                    weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
+        var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
+        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        var xc = x
+        var k = 0
+        for _ in 0..<cc {
+            // The tap offsets come from memory, so the compiler cannot share loads between taps (which
+            // would need more registers than there are and spill the accumulators).
+            for t in 0..<taps {
+                let p = UnsafeRawPointer(xc + offsets[t])
+                let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
+                var b = V(repeating: w0[k + t]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
+                b = V(repeating: w1[k + t]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
+                b = V(repeating: w2[k + t]); a20 = a20.addingProduct(x0, b); a21 = a21.addingProduct(x1, b)
+                b = V(repeating: w3[k + t]); a30 = a30.addingProduct(x0, b); a31 = a31.addingProduct(x1, b)
+                b = V(repeating: w4[k + t]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
+                b = V(repeating: w5[k + t]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
+            }
+            k += taps
+            xc += plane
+        }
+        store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
+    }
+
+    /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k] · x[k·plane + 0..<16]`
+    /// (Winograd's U[ξ]·V[ξ]). A separate, non-inlined function: inlined into its caller, the compiler
+    /// interleaves loop iterations and spills accumulators, which halves the speed.
+    @inline(never)
+    static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
+                     output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
+        var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
+        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        var p = UnsafeRawPointer(x)
+        let step = plane * MemoryLayout<Float>.stride
+        for k in 0..<depth {
+            let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var b = V(repeating: w0[k]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
+            b = V(repeating: w1[k]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
+            b = V(repeating: w2[k]); a20 = a20.addingProduct(x0, b); a21 = a21.addingProduct(x1, b)
+            b = V(repeating: w3[k]); a30 = a30.addingProduct(x0, b); a31 = a31.addingProduct(x1, b)
+            b = V(repeating: w4[k]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
+            b = V(repeating: w5[k]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
+            p += step
+        }
+        store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
+    }
+
+    @inline(__always)
+    private static func store(_ output: UnsafeMutablePointer<Float>, _ stride: Int,
+                              _ a00: V, _ a01: V, _ a10: V, _ a11: V, _ a20: V, _ a21: V,
+                              _ a30: V, _ a31: V, _ a40: V, _ a41: V, _ a50: V, _ a51: V) {
+        @inline(__always) func row(_ r: Int, _ lo: V, _ hi: V) {
+            let o = UnsafeMutableRawPointer(output + r * stride)
+            o.storeBytes(of: lo, as: V.self)
+            o.storeBytes(of: hi, toByteOffset: 32, as: V.self)
+        }
+        row(0, a00, a01); row(1, a10, a11); row(2, a20, a21)
+        row(3, a30, a31); row(4, a40, a41); row(5, a50, a51)
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+
+// Winograd F(2×2, 3×3) for small images, with the weights transformed once (``ConvWeightCache``) and
+// every stage a long vector loop over one channel's whole plane of tiles.
+//
+// Tile (ty, tx) covers output rows 2ty, 2ty+1 and columns 2tx, 2tx+1; its input patch is
+// d[i][j] = P[2ty + i][2tx + j] over the zero-padded input P. Split P into four quarter planes by the
+// parity of row and column, Q_ab[y][x] = P[2y + a][2x + b], each `wd = tilesW + 1` wide; then
+//
+//     d[i][j] = Q_(i mod 2)(j mod 2)[t + (i div 2)·wd + (j div 2)],   t = ty·wd + tx,
+//
+// so all sixteen inputs of every tile sit at fixed offsets from t, and the input transform
+// V[ξ] = (Bᵀ d B)[ξ] runs eight tiles per vector. Position tx = tilesW of each row is a spare tile whose
+// result is never written out (it keeps the rows the same width as the quarter planes). The products
+// M[ξ] = U[ξ] · V[ξ] run on the direct convolution's GEMM kernel, and the output transform
+// Y = Aᵀ M A again runs over whole planes before the four outputs of each tile are interleaved into place.
+
+extension Tensor {
+    /// One image, one group: `output[O, Ho, Wo] = conv3x3(input[C, H, W]) + bias` for the transformed
+    /// weights `u` (``winogradTransformWeights(_:outChannels:channels:into:)``), stride 1, zero padding.
+    static func winogradConv3x3Small(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
+                                     transformed u: UnsafePointer<Float>, outChannels oc: Int, padH ph: Int, padW pw: Int,
+                                     bias: UnsafePointer<Float>?,
+                                     output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+        let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2
+        let wd = tilesW + 1, hd = tilesH + 1
+        let positions = tilesH * wd
+        let block = DirectKernel.positions
+        // Each share of the work takes a run of positions, in chunks small enough that a chunk's V and M
+        // (16·C and 16·O floats per position) stay in the core's cache between the three stages.
+        let shares = Swift.min(Parallel.threadCount, Swift.max(1, positions * cc * oc / (1 << 14)))
+        let perShare = ((positions + shares - 1) / shares + block - 1) / block * block
+        let chunk = Swift.max(block, Swift.min(perShare, (1 << 16) / (16 * Swift.max(cc, oc)) / block * block))
+        // A quarter plane, with room for the last chunk's reads past the last position.
+        let quarter = (Swift.max(hd * wd, shares * perShare + wd + 1) + 8 + 7) / 8 * 8
+        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
+        let mRows = channelBlocks * DirectKernel.channels
+        // The 16 planes of V (and of M) are written and read together; a 64-byte skew between them keeps
+        // them from all landing in the same cache sets when C·chunk is a multiple of the 4 KB page.
+        let vPlane = cc * chunk + 16, mPlane = mRows * chunk + 16
+        let perShareScratch = 16 * vPlane + 16 * mPlane + 4 * chunk
+        let qStorage = ScratchPool.shared.take(4 * cc * quarter)
+        let sStorage = ScratchPool.shared.take(shares * perShareScratch)
+        defer { ScratchPool.shared.recycle(qStorage); ScratchPool.shared.recycle(sStorage) }
+        let quarters = qStorage.pointer
+
+        // The quarter planes of every channel: Q_ab[c][y][x] = P[c][2y + a][2x + b].
+        Parallel.forRange(cc, costPerItem: 4 * quarter, minWork: 1 << 14) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wd + 16) { buf in
+                guard let row = buf.baseAddress else { return }   // one padded input row, 2·wd wide
+                for c in range {
+                    let q = quarters + 4 * c * quarter
+                    let src = input + c * h * w
+                    for y in 0..<(2 * hd) {
+                        let iy = y - ph
+                        let even = q + (y % 2) * 2 * quarter + (y / 2) * wd, odd = even + quarter
+                        if iy < 0 || iy >= h {
+                            even.update(repeating: 0, count: wd)
+                            odd.update(repeating: 0, count: wd)
+                            continue
+                        }
+                        row.update(repeating: 0, count: 2 * wd)
+                        let lo = Swift.max(0, pw), hi = Swift.min(2 * wd, w + pw)
+                        if hi > lo { (row + lo).update(from: src + iy * w + (lo - pw), count: hi - lo) }
+                        deinterleave(row, pairs: wd, even: even, odd: odd)
+                    }
+                    for k in 0..<4 { (q + k * quarter + hd * wd).update(repeating: 0, count: quarter - hd * wd) }
+                }
+            }
+        }
+
+        Parallel.forEachShare(shares) { share in
+            let first = share * perShare, last = Swift.min(positions, first + perShare)
+            guard first < last else { return }
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rowBuf in
+                guard let rows = rowBuf.baseAddress else { return }
+                let v = sStorage.pointer + share * perShareScratch, m = v + 16 * vPlane, y = m + 16 * mPlane
+                var p0 = first
+                while p0 < last {
+                    let count = Swift.min(chunk, last - p0)
+                    let span = (count + block - 1) / block * block
+                    winogradInput(quarters: quarters, quarter: quarter, channels: cc, rowWidth: wd,
+                                  from: p0, span: span, into: v, chunk: chunk, plane: vPlane)
+                    // M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t].
+                    for xi in 0..<16 {
+                        for cb in 0..<channelBlocks {
+                            let o0 = cb * DirectKernel.channels
+                            // Rows past the last channel repeat it; their sums land in M's spare rows.
+                            for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
+                            var t = 0
+                            while t < span {
+                                DirectKernel.gemm(x: v + xi * vPlane + t, plane: chunk, depth: cc, weights: rows,
+                                                  output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
+                                t += block
+                            }
+                        }
+                    }
+                    winogradOutput(m: m, plane: mPlane, chunk: chunk, span: span, outChannels: oc, bias: bias,
+                                   scratch: y, from: p0, count: count, rowWidth: wd, tilesW: tilesW,
+                                   output: output, outHeight: ho, outWidth: wo)
+                    p0 += count
+                }
+            }
+        }
+    }
+
+    /// even[i] = src[2i], odd[i] = src[2i + 1] for i < pairs.
+    @inline(__always)
+    private static func deinterleave(_ src: UnsafePointer<Float>, pairs: Int,
+                                     even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 8 <= pairs {
+            let v = UnsafeRawPointer(src + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(even + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(odd + i).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < pairs { even[i] = src[2 * i]; odd[i] = src[2 * i + 1]; i += 1 }
+    }
+
+    /// out[2i] = even[i], out[2i + 1] = odd[i] for i < pairs.
+    @inline(__always)
+    private static func interleave(_ even: UnsafePointer<Float>, _ odd: UnsafePointer<Float>, pairs: Int,
+                                   into out: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 8 <= pairs {
+            var v = SIMD16<Float>()
+            v.evenHalf = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD8<Float>.self)
+            v.oddHalf = UnsafeRawPointer(odd + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + 2 * i).storeBytes(of: v, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < pairs { out[2 * i] = even[i]; out[2 * i + 1] = odd[i]; i += 1 }
+    }
+
+    /// V[ξ][c][t − from] = (Bᵀ d B)[ξ] for positions `from ..< from + span`, Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]].
+    @inline(__always)
+    private static func winogradInput(quarters: UnsafeMutablePointer<Float>, quarter: Int, channels cc: Int, rowWidth wd: Int,
+                                      from: Int, span: Int, into v: UnsafeMutablePointer<Float>, chunk: Int, plane: Int) {
+        typealias V8 = SIMD8<Float>
+        for c in 0..<cc {
+            let q00 = quarters + 4 * c * quarter + from
+            let q01 = q00 + quarter, q10 = q01 + quarter, q11 = q10 + quarter
+            let out = v + c * chunk
+            var t = 0
+            while t < span {
+                @inline(__always) func ld(_ p: UnsafeMutablePointer<Float>, _ off: Int) -> V8 {
+                    UnsafeRawPointer(p + t + off).loadUnaligned(as: V8.self)
+                }
+                // Rows i = 0…3 of the tile, columns j = 0…3.
+                let d00 = ld(q00, 0), d01 = ld(q01, 0), d02 = ld(q00, 1), d03 = ld(q01, 1)
+                let d10 = ld(q10, 0), d11 = ld(q11, 0), d12 = ld(q10, 1), d13 = ld(q11, 1)
+                let d20 = ld(q00, wd), d21 = ld(q01, wd), d22 = ld(q00, wd + 1), d23 = ld(q01, wd + 1)
+                let d30 = ld(q10, wd), d31 = ld(q11, wd), d32 = ld(q10, wd + 1), d33 = ld(q11, wd + 1)
+                // Bᵀ d: r[a][j].
+                let r00 = d00 - d20, r01 = d01 - d21, r02 = d02 - d22, r03 = d03 - d23
+                let r10 = d10 + d20, r11 = d11 + d21, r12 = d12 + d22, r13 = d13 + d23
+                let r20 = d20 - d10, r21 = d21 - d11, r22 = d22 - d12, r23 = d23 - d13
+                let r30 = d10 - d30, r31 = d11 - d31, r32 = d12 - d32, r33 = d13 - d33
+                @inline(__always) func st(_ xi: Int, _ value: V8) {
+                    UnsafeMutableRawPointer(out + xi * plane + t).storeBytes(of: value, as: V8.self)
+                }
+                // (Bᵀ d) B: row a gives V[4a…4a+3].
+                st(0, r00 - r02); st(1, r01 + r02); st(2, r02 - r01); st(3, r01 - r03)
+                st(4, r10 - r12); st(5, r11 + r12); st(6, r12 - r11); st(7, r11 - r13)
+                st(8, r20 - r22); st(9, r21 + r22); st(10, r22 - r21); st(11, r21 - r23)
+                st(12, r30 - r32); st(13, r31 + r32); st(14, r32 - r31); st(15, r31 - r33)
+                t += 8
+            }
+        }
+    }
+
+    /// Y = Aᵀ M A + bias for positions `from ..< from + count`, Aᵀ = [[1,1,1,0],[0,1,−1,−1]], each tile's four
+    /// outputs written into place (the spare position of each row is skipped).
+    @inline(__always)
+    private static func winogradOutput(m: UnsafeMutablePointer<Float>, plane mPlane: Int, chunk: Int, span: Int,
+                                       outChannels oc: Int, bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                       from: Int, count: Int, rowWidth wd: Int, tilesW: Int,
+                                       output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+        typealias V8 = SIMD8<Float>
+        let y00 = scratch, y01 = y00 + chunk, y10 = y01 + chunk, y11 = y10 + chunk
+        for o in 0..<oc {
+            let mo = m + o * chunk
+            let b = V8(repeating: bias?[o] ?? 0)
+            var t = 0
+            while t < span {
+                @inline(__always) func ld(_ xi: Int) -> V8 {
+                    UnsafeRawPointer(mo + xi * mPlane + t).loadUnaligned(as: V8.self)
+                }
+                let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
+                let m8 = ld(8), m9 = ld(9), m10 = ld(10), m11 = ld(11), m12 = ld(12), m13 = ld(13), m14 = ld(14), m15 = ld(15)
+                // Aᵀ M: a[j] (output row 0), c[j] (output row 1).
+                let a0 = m0 + m4 + m8, a1 = m1 + m5 + m9, a2 = m2 + m6 + m10, a3 = m3 + m7 + m11
+                let c0 = m4 - m8 - m12, c1 = m5 - m9 - m13, c2 = m6 - m10 - m14, c3 = m7 - m11 - m15
+                UnsafeMutableRawPointer(y00 + t).storeBytes(of: a0 + a1 + a2 + b, as: V8.self)
+                UnsafeMutableRawPointer(y01 + t).storeBytes(of: a1 - a2 - a3 + b, as: V8.self)
+                UnsafeMutableRawPointer(y10 + t).storeBytes(of: c0 + c1 + c2 + b, as: V8.self)
+                UnsafeMutableRawPointer(y11 + t).storeBytes(of: c1 - c2 - c3 + b, as: V8.self)
+                t += 8
+            }
+            // Walk the chunk's positions row of tiles by row of tiles.
+            let dst = output + o * ho * wo
+            var p = from
+            let end = from + count
+            while p < end {
+                let ty = p / wd, tx0 = p - ty * wd
+                let tx1 = Swift.min(tilesW, tx0 + (end - p))   // tiles of this row in the chunk
+                let i0 = p - from
+                let oy = 2 * ty
+                if tx0 < tx1 {
+                    // Whole tiles, then the last tile's left column alone when the width is odd.
+                    let whole = Swift.min(tx1, wo / 2) - tx0
+                    let row0 = dst + oy * wo
+                    if whole > 0 { interleave(y00 + i0, y01 + i0, pairs: whole, into: row0 + 2 * tx0) }
+                    if whole < tx1 - tx0 { row0[wo - 1] = y00[i0 + tx1 - 1 - tx0] }
+                    if oy + 1 < ho {
+                        let row1 = row0 + wo
+                        if whole > 0 { interleave(y10 + i0, y11 + i0, pairs: whole, into: row1 + 2 * tx0) }
+                        if whole < tx1 - tx0 { row1[wo - 1] = y10[i0 + tx1 - 1 - tx0] }
+                    }
+                }
+                p += Swift.min(wd - tx0, end - p)
+            }
+        }
+    }
+}
+
+/// A layer's convolution weights in the form a fast path wants (the Winograd transform G g Gᵀ of every
+/// filter), kept between calls so a model transforms each weight once instead of on every forward pass.
+/// It is recomputed when the layer's weight is another tensor or was written in place (``Storage/version``).
+public final class ConvWeightCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var source: (storage: Storage, offset: Int, version: Int)?
+    private var winograd: Storage?
+
+    public init() {}
+
+    /// U for every group of the contiguous weight `[O, C/groups, 3, 3]`, group after group.
+    func winogradWeights(_ weight: Tensor, groups: Int) -> Storage {
+        lock.lock(); defer { lock.unlock() }
+        if let s = source, let u = winograd, s.storage === weight.storage, s.offset == weight.offset,
+           s.version == weight.storage.version {
+            return u
+        }
+        let og = weight.shape[0] / groups, cg = weight.shape[1]
+        let u = Storage(uninitializedCount: 16 * weight.shape[0] * cg)
+        let wp = UnsafePointer(weight.storage.pointer + weight.offset)
+        for g in 0..<groups {
+            Tensor.winogradTransformWeights(wp + g * og * cg * 9, outChannels: og, channels: cg, into: u.pointer + g * 16 * og * cg)
+        }
+        source = (weight.storage, weight.offset, weight.storage.version)
+        winograd = u
+        return u
+    }
+}

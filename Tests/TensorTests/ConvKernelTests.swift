@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+// The small-image convolution paths (Tensor+DirectConv.swift, Tensor+WinogradSmall.swift) against a plain
+// seven-loop convolution in double precision, on shapes chosen for their edges: odd and tiny planes, output
+// channels that do not fill the kernel's blocks of 6, one-channel inputs, rectangular kernels, padding 0–2.
+
+/// `conv2d` written as its definition, accumulated in Double.
+private func referenceConv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weight: [Float], o: Int, kh: Int, kw: Int,
+                           bias: [Float]?, ph: Int, pw: Int, groups: Int) -> [Float] {
+    let ho = h + 2 * ph - kh + 1, wo = w + 2 * pw - kw + 1
+    let cg = c / groups, og = o / groups
+    var out = [Float](repeating: 0, count: n * o * ho * wo)
+    for b in 0..<n { for oc in 0..<o { for oy in 0..<ho { for ox in 0..<wo {
+        let g = oc / og
+        var sum = Double(bias?[oc] ?? 0)
+        for ci in 0..<cg { for i in 0..<kh { for j in 0..<kw {
+            let iy = oy - ph + i, ix = ox - pw + j
+            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+            sum += Double(x[((b * c + g * cg + ci) * h + iy) * w + ix]) * Double(weight[((oc * cg + ci) * kh + i) * kw + j])
+        } } }
+        out[((b * o + oc) * ho + oy) * wo + ox] = Float(sum)
+    } } } }
+    return out
+}
+
+@Suite("Small-image convolution kernels")
+struct ConvKernelTests {
+    struct Shape: CustomStringConvertible, Sendable {
+        var n = 1
+        var c: Int
+        var o: Int
+        var h: Int
+        var w: Int
+        var kh = 3
+        var kw = 3
+        var ph = 1
+        var pw = 1
+        var groups = 1
+        var description: String { "n\(n) c\(c)→o\(o) \(h)×\(w) k\(kh)×\(kw) pad \(ph),\(pw) g\(groups)" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(c: 3, o: 7, h: 5, w: 9),
+        Shape(n: 2, c: 13, o: 11, h: 11, w: 9),
+        Shape(c: 8, o: 8, h: 1, w: 1),
+        Shape(c: 16, o: 6, h: 33, w: 17),
+        Shape(c: 9, o: 13, h: 8, w: 8, ph: 0, pw: 0),
+        Shape(c: 10, o: 9, h: 7, w: 12, ph: 2, pw: 2),
+        Shape(c: 5, o: 4, h: 6, w: 6, kh: 1, kw: 1, ph: 0, pw: 0),
+        Shape(c: 4, o: 3, h: 9, w: 10, kh: 2, kw: 3, ph: 0, pw: 2),
+        Shape(c: 20, o: 19, h: 16, w: 16),
+        Shape(c: 1, o: 1, h: 32, w: 32),
+        Shape(c: 8, o: 6, h: 10, w: 10, groups: 2),
+        Shape(c: 32, o: 3, h: 32, w: 32),
+        Shape(c: 64, o: 64, h: 8, w: 8),
+        Shape(c: 12, o: 14, h: 3, w: 2, kh: 5, kw: 5, ph: 2, pw: 2),
+    ]
+
+    @Test("direct kernel and small-image Winograd equal the definition", arguments: shapes)
+    func matchesDefinition(_ s: Shape) throws {
+        let g = Generator(seed: UInt64(s.c * 1000 + s.o * 10 + s.h))
+        let x = Tensor.randn([s.n, s.c, s.h, s.w], generator: g)
+        let weight = Tensor.randn([s.o, s.c / s.groups, s.kh, s.kw], generator: g)
+        let bias = Tensor.randn([s.o], generator: g)
+        let expected = referenceConv(x.scalars, n: s.n, c: s.c, h: s.h, w: s.w, weight: weight.scalars, o: s.o,
+                                     kh: s.kh, kw: s.kw, bias: bias.scalars, ph: s.ph, pw: s.pw, groups: s.groups)
+        let scale = max(1, expected.map(abs).max() ?? 1)
+        var winograd = ConvSettings(useWinograd: false)
+        winograd.winogradMinChannels = 1
+        for (label, settings, cache) in [("direct", ConvSettings(useWinograd: false, useSmallWinograd: false), nil),
+                                         ("winograd", winograd, ConvWeightCache()),
+                                         ("im2col", ConvSettings(useWinograd: false, useDirect: false), nil)] {
+            let y = try Tensor.$convSettings.withValue(settings) {
+                try x.conv2d(weight: weight, bias: bias, padding: [s.ph, s.pw], groups: s.groups, cache: cache)
+            }
+            let ho = s.h + 2 * s.ph - s.kh + 1, wo = s.w + 2 * s.pw - s.kw + 1
+            #expect(y.shape == [s.n, s.o, ho, wo], "\(label) \(s)")
+            let diff = zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff <= 2e-5 * scale, "\(label) \(s): max difference \(diff)")
+        }
+    }
+
+    @Test("the Winograd weight cache follows in-place writes to the weight and a new weight tensor")
+    func cacheInvalidation() throws {
+        let g = Generator(seed: 7)
+        let x = Tensor.randn([1, 8, 12, 12], generator: g)
+        let weight = Tensor.randn([8, 8, 3, 3], generator: g)
+        let cache = ConvWeightCache()
+        func conv(_ w: Tensor) throws -> Tensor { try x.conv2d(weight: w, bias: nil, padding: [1, 1], cache: cache) }
+        func plain(_ w: Tensor) throws -> Tensor {
+            try Tensor.$convSettings.withValue(ConvSettings(useWinograd: false, useDirect: false)) {
+                try x.conv2d(weight: w, bias: nil, padding: [1, 1])
+            }
+        }
+        var settings = ConvSettings(useWinograd: false)
+        settings.winogradMinChannels = 1
+        try Tensor.$convSettings.withValue(settings) {
+            #expect(maxAbsDiff(try conv(weight), try plain(weight)) < 1e-4)
+            try weight.mul_(2)                                   // in place: the cached transform is stale
+            #expect(maxAbsDiff(try conv(weight), try plain(weight)) < 1e-4)
+            try weight.assign(0.5, at: [.int(0)])               // x[0] = 0.5
+            #expect(maxAbsDiff(try conv(weight), try plain(weight)) < 1e-4)
+            let other = Tensor.randn([8, 8, 3, 3], generator: g)  // another tensor through the same layer
+            #expect(maxAbsDiff(try conv(other), try plain(other)) < 1e-4)
+        }
+    }
+}
