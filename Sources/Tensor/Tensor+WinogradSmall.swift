@@ -26,79 +26,124 @@ extension Tensor {
         let wd = tilesW + 1, hd = tilesH + 1
         let positions = tilesH * wd
         let block = DirectKernel.positions
-        // Each share of the work takes a run of positions, in chunks small enough that a chunk's V and M
-        // (16·C and 16·O floats per position) stay in the core's cache between the three stages.
-        let shares = Swift.min(Parallel.threadCount, Swift.max(1, positions * cc * oc / (1 << 14)))
-        let perShare = ((positions + shares - 1) / shares + block - 1) / block * block
-        let chunk = Swift.max(block, Swift.min(perShare, (1 << 16) / (16 * Swift.max(cc, oc)) / block * block))
-        // A quarter plane, with room for the last chunk's reads past the last position.
-        let quarter = (Swift.max(hd * wd, shares * perShare + wd + 1) + 8 + 7) / 8 * 8
         let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
         let mRows = channelBlocks * DirectKernel.channels
+        let threads = Swift.min(Parallel.threadCount, Swift.max(1, positions * cc * oc / (1 << 14)))
+        // Small planes (up to 16×16 outputs) run in three parallel stages over the whole plane, split by input
+        // channel, by (ξ, block of output channels) and by output channel, which divides the work evenly however
+        // few positions there are. Larger planes give each thread its own run of positions, in chunks small
+        // enough that a chunk's V and M (16·C and 16·O floats per position) stay in the core's cache.
+        let staged = positions <= 128 || threads == 1
+        let shares = staged ? 1 : threads
+        let perShare = ((positions + shares - 1) / shares + block - 1) / block * block
+        let chunk = staged ? perShare : Swift.max(block, Swift.min(perShare, (1 << 16) / (16 * Swift.max(cc, oc)) / block * block))
+        // A quarter plane, with room for the last chunk's reads past the last position.
+        let quarter = (Swift.max(hd * wd, shares * perShare + wd + 1) + 8 + 7) / 8 * 8
         // The 16 planes of V (and of M) are written and read together; a 64-byte skew between them keeps
         // them from all landing in the same cache sets when C·chunk is a multiple of the 4 KB page.
         let vPlane = cc * chunk + 16, mPlane = mRows * chunk + 16
-        let perShareScratch = 16 * vPlane + 16 * mPlane + 4 * chunk
+        let perShareScratch = 16 * vPlane + 16 * mPlane
         let qStorage = ScratchPool.shared.take(4 * cc * quarter)
         let sStorage = ScratchPool.shared.take(shares * perShareScratch)
         defer { ScratchPool.shared.recycle(qStorage); ScratchPool.shared.recycle(sStorage) }
         let quarters = qStorage.pointer
+        let geometry = WinogradGeometry(height: h, width: w, padH: ph, padW: pw, outHeight: ho, outWidth: wo,
+                                        tilesW: tilesW, rowWidth: wd, rows: hd, quarter: quarter, chunk: chunk)
 
-        // The quarter planes of every channel: Q_ab[c][y][x] = P[c][2y + a][2x + b].
-        Parallel.forRange(cc, costPerItem: 4 * quarter, minWork: 1 << 14) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wd + 16) { buf in
-                guard let row = buf.baseAddress else { return }   // one padded input row, 2·wd wide
-                for c in range {
-                    let q = quarters + 4 * c * quarter
-                    let src = input + c * h * w
-                    for y in 0..<(2 * hd) {
-                        let iy = y - ph
-                        let even = q + (y % 2) * 2 * quarter + (y / 2) * wd, odd = even + quarter
-                        if iy < 0 || iy >= h {
-                            even.update(repeating: 0, count: wd)
-                            odd.update(repeating: 0, count: wd)
-                            continue
-                        }
-                        row.update(repeating: 0, count: 2 * wd)
-                        let lo = Swift.max(0, pw), hi = Swift.min(2 * wd, w + pw)
-                        if hi > lo { (row + lo).update(from: src + iy * w + (lo - pw), count: hi - lo) }
-                        deinterleave(row, pairs: wd, even: even, odd: odd)
-                    }
-                    for k in 0..<4 { (q + k * quarter + hd * wd).update(repeating: 0, count: quarter - hd * wd) }
-                }
+        if staged {
+            let v = sStorage.pointer, m = v + 16 * vPlane
+            Parallel.forRange(cc, costPerItem: 4 * quarter + 48 * chunk, minWork: 1 << 14) { range in
+                buildQuarterPlanes(input: input, channels: range, geometry, into: quarters)
+                winogradInput(quarters: quarters, channels: range, geometry, from: 0, span: perShare, into: v, plane: vPlane)
             }
+            Parallel.forRange(16 * channelBlocks, costPerItem: DirectKernel.channels * cc * chunk, minWork: 1 << 14) { items in
+                winogradProducts(u: u, outChannels: oc, channels: cc, items: items, v: v, vPlane: vPlane, chunk: chunk,
+                                 span: perShare, m: m, mPlane: mPlane)
+            }
+            Parallel.forRange(oc, costPerItem: 40 * chunk, minWork: 1 << 14) { range in
+                winogradOutput(m: m, plane: mPlane, geometry, span: perShare, outChannels: range, bias: bias,
+                               from: 0, count: positions, output: output)
+            }
+            return
         }
 
+        Parallel.forRange(cc, costPerItem: 4 * quarter, minWork: 1 << 14) { range in
+            buildQuarterPlanes(input: input, channels: range, geometry, into: quarters)
+        }
         Parallel.forEachShare(shares) { share in
             let first = share * perShare, last = Swift.min(positions, first + perShare)
             guard first < last else { return }
-            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rowBuf in
-                guard let rows = rowBuf.baseAddress else { return }
-                let v = sStorage.pointer + share * perShareScratch, m = v + 16 * vPlane, y = m + 16 * mPlane
-                var p0 = first
-                while p0 < last {
-                    let count = Swift.min(chunk, last - p0)
-                    let span = (count + block - 1) / block * block
-                    winogradInput(quarters: quarters, quarter: quarter, channels: cc, rowWidth: wd,
-                                  from: p0, span: span, into: v, chunk: chunk, plane: vPlane)
-                    // M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t].
-                    for xi in 0..<16 {
-                        for cb in 0..<channelBlocks {
-                            let o0 = cb * DirectKernel.channels
-                            // Rows past the last channel repeat it; their sums land in M's spare rows.
-                            for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
-                            var t = 0
-                            while t < span {
-                                DirectKernel.gemm(x: v + xi * vPlane + t, plane: chunk, depth: cc, weights: rows,
-                                                  output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
-                                t += block
-                            }
-                        }
+            let v = sStorage.pointer + share * perShareScratch, m = v + 16 * vPlane
+            var p0 = first
+            while p0 < last {
+                let count = Swift.min(chunk, last - p0)
+                let span = (count + block - 1) / block * block
+                winogradInput(quarters: quarters, channels: 0..<cc, geometry, from: p0, span: span, into: v, plane: vPlane)
+                winogradProducts(u: u, outChannels: oc, channels: cc, items: 0..<(16 * channelBlocks), v: v, vPlane: vPlane,
+                                 chunk: chunk, span: span, m: m, mPlane: mPlane)
+                winogradOutput(m: m, plane: mPlane, geometry, span: span, outChannels: 0..<oc, bias: bias,
+                               from: p0, count: count, output: output)
+                p0 += count
+            }
+        }
+    }
+
+    /// The sizes that place tiles, quarter planes and chunks (see the top of this file).
+    struct WinogradGeometry {
+        let height: Int, width: Int, padH: Int, padW: Int, outHeight: Int, outWidth: Int
+        /// Tiles per row, and the quarter planes' row width (one spare position per row).
+        let tilesW: Int, rowWidth: Int
+        /// Rows of each quarter plane, and its length in floats.
+        let rows: Int, quarter: Int
+        /// Positions per V and M row.
+        let chunk: Int
+    }
+
+    /// The quarter planes of the given channels: Q_ab[c][y][x] = P[c][2y + a][2x + b].
+    @inline(__always)
+    private static func buildQuarterPlanes(input: UnsafePointer<Float>, channels: Range<Int>, _ g: WinogradGeometry,
+                                           into quarters: UnsafeMutablePointer<Float>) {
+        let wd = g.rowWidth, hd = g.rows, quarter = g.quarter, h = g.height, w = g.width
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wd + 16) { buf in
+            guard let row = buf.baseAddress else { return }   // one padded input row, 2·wd wide
+            for c in channels {
+                let q = quarters + 4 * c * quarter
+                let src = input + c * h * w
+                for y in 0..<(2 * hd) {
+                    let iy = y - g.padH
+                    let even = q + (y % 2) * 2 * quarter + (y / 2) * wd, odd = even + quarter
+                    if iy < 0 || iy >= h {
+                        even.update(repeating: 0, count: wd)
+                        odd.update(repeating: 0, count: wd)
+                        continue
                     }
-                    winogradOutput(m: m, plane: mPlane, chunk: chunk, span: span, outChannels: oc, bias: bias,
-                                   scratch: y, from: p0, count: count, rowWidth: wd, tilesW: tilesW,
-                                   output: output, outHeight: ho, outWidth: wo)
-                    p0 += count
+                    row.update(repeating: 0, count: 2 * wd)
+                    let lo = Swift.max(0, g.padW), hi = Swift.min(2 * wd, w + g.padW)
+                    if hi > lo { (row + lo).update(from: src + iy * w + (lo - g.padW), count: hi - lo) }
+                    deinterleave(row, pairs: wd, even: even, odd: odd)
+                }
+                for k in 0..<4 { (q + k * quarter + hd * wd).update(repeating: 0, count: quarter - hd * wd) }
+            }
+        }
+    }
+
+    /// M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t] for the work items ξ·blocks + (block of 6 output channels).
+    @inline(__always)
+    private static func winogradProducts(u: UnsafePointer<Float>, outChannels oc: Int, channels cc: Int, items: Range<Int>,
+                                         v: UnsafeMutablePointer<Float>, vPlane: Int, chunk: Int, span: Int,
+                                         m: UnsafeMutablePointer<Float>, mPlane: Int) {
+        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { buf in
+            guard let rows = buf.baseAddress else { return }
+            for item in items {
+                let xi = item / channelBlocks, o0 = (item % channelBlocks) * DirectKernel.channels
+                // Rows past the last channel repeat it; their sums land in M's spare rows.
+                for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
+                var t = 0
+                while t < span {
+                    DirectKernel.gemm(x: v + xi * vPlane + t, plane: chunk, depth: cc, weights: rows,
+                                      output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
+                    t += DirectKernel.positions
                 }
             }
         }
@@ -135,10 +180,11 @@ extension Tensor {
 
     /// V[ξ][c][t − from] = (Bᵀ d B)[ξ] for positions `from ..< from + span`, Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]].
     @inline(__always)
-    private static func winogradInput(quarters: UnsafeMutablePointer<Float>, quarter: Int, channels cc: Int, rowWidth wd: Int,
-                                      from: Int, span: Int, into v: UnsafeMutablePointer<Float>, chunk: Int, plane: Int) {
+    private static func winogradInput(quarters: UnsafeMutablePointer<Float>, channels: Range<Int>, _ g: WinogradGeometry,
+                                      from: Int, span: Int, into v: UnsafeMutablePointer<Float>, plane: Int) {
         typealias V8 = SIMD8<Float>
-        for c in 0..<cc {
+        let quarter = g.quarter, wd = g.rowWidth, chunk = g.chunk
+        for c in channels {
             let q00 = quarters + 4 * c * quarter + from
             let q01 = q00 + quarter, q10 = q01 + quarter, q11 = q10 + quarter
             let out = v + c * chunk
@@ -173,53 +219,56 @@ extension Tensor {
     /// Y = Aᵀ M A + bias for positions `from ..< from + count`, Aᵀ = [[1,1,1,0],[0,1,−1,−1]], each tile's four
     /// outputs written into place (the spare position of each row is skipped).
     @inline(__always)
-    private static func winogradOutput(m: UnsafeMutablePointer<Float>, plane mPlane: Int, chunk: Int, span: Int,
-                                       outChannels oc: Int, bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
-                                       from: Int, count: Int, rowWidth wd: Int, tilesW: Int,
-                                       output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+    private static func winogradOutput(m: UnsafeMutablePointer<Float>, plane mPlane: Int, _ g: WinogradGeometry, span: Int,
+                                       outChannels: Range<Int>, bias: UnsafePointer<Float>?,
+                                       from: Int, count: Int, output: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
-        let y00 = scratch, y01 = y00 + chunk, y10 = y01 + chunk, y11 = y10 + chunk
-        for o in 0..<oc {
-            let mo = m + o * chunk
-            let b = V8(repeating: bias?[o] ?? 0)
-            var t = 0
-            while t < span {
-                @inline(__always) func ld(_ xi: Int) -> V8 {
-                    UnsafeRawPointer(mo + xi * mPlane + t).loadUnaligned(as: V8.self)
-                }
-                let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
-                let m8 = ld(8), m9 = ld(9), m10 = ld(10), m11 = ld(11), m12 = ld(12), m13 = ld(13), m14 = ld(14), m15 = ld(15)
-                // Aᵀ M: a[j] (output row 0), c[j] (output row 1).
-                let a0 = m0 + m4 + m8, a1 = m1 + m5 + m9, a2 = m2 + m6 + m10, a3 = m3 + m7 + m11
-                let c0 = m4 - m8 - m12, c1 = m5 - m9 - m13, c2 = m6 - m10 - m14, c3 = m7 - m11 - m15
-                UnsafeMutableRawPointer(y00 + t).storeBytes(of: a0 + a1 + a2 + b, as: V8.self)
-                UnsafeMutableRawPointer(y01 + t).storeBytes(of: a1 - a2 - a3 + b, as: V8.self)
-                UnsafeMutableRawPointer(y10 + t).storeBytes(of: c0 + c1 + c2 + b, as: V8.self)
-                UnsafeMutableRawPointer(y11 + t).storeBytes(of: c1 - c2 - c3 + b, as: V8.self)
-                t += 8
-            }
-            // Walk the chunk's positions row of tiles by row of tiles.
-            let dst = output + o * ho * wo
-            var p = from
-            let end = from + count
-            while p < end {
-                let ty = p / wd, tx0 = p - ty * wd
-                let tx1 = Swift.min(tilesW, tx0 + (end - p))   // tiles of this row in the chunk
-                let i0 = p - from
-                let oy = 2 * ty
-                if tx0 < tx1 {
-                    // Whole tiles, then the last tile's left column alone when the width is odd.
-                    let whole = Swift.min(tx1, wo / 2) - tx0
-                    let row0 = dst + oy * wo
-                    if whole > 0 { interleave(y00 + i0, y01 + i0, pairs: whole, into: row0 + 2 * tx0) }
-                    if whole < tx1 - tx0 { row0[wo - 1] = y00[i0 + tx1 - 1 - tx0] }
-                    if oy + 1 < ho {
-                        let row1 = row0 + wo
-                        if whole > 0 { interleave(y10 + i0, y11 + i0, pairs: whole, into: row1 + 2 * tx0) }
-                        if whole < tx1 - tx0 { row1[wo - 1] = y10[i0 + tx1 - 1 - tx0] }
+        let chunk = g.chunk, wd = g.rowWidth, tilesW = g.tilesW, ho = g.outHeight, wo = g.outWidth
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * chunk) { scratch in
+            guard let y00 = scratch.baseAddress else { return }
+            let y01 = y00 + chunk, y10 = y01 + chunk, y11 = y10 + chunk
+            for o in outChannels {
+                let mo = m + o * chunk
+                let b = V8(repeating: bias?[o] ?? 0)
+                var t = 0
+                while t < span {
+                    @inline(__always) func ld(_ xi: Int) -> V8 {
+                        UnsafeRawPointer(mo + xi * mPlane + t).loadUnaligned(as: V8.self)
                     }
+                    let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
+                    let m8 = ld(8), m9 = ld(9), m10 = ld(10), m11 = ld(11), m12 = ld(12), m13 = ld(13), m14 = ld(14), m15 = ld(15)
+                    // Aᵀ M: a[j] (output row 0), c[j] (output row 1).
+                    let a0 = m0 + m4 + m8, a1 = m1 + m5 + m9, a2 = m2 + m6 + m10, a3 = m3 + m7 + m11
+                    let c0 = m4 - m8 - m12, c1 = m5 - m9 - m13, c2 = m6 - m10 - m14, c3 = m7 - m11 - m15
+                    UnsafeMutableRawPointer(y00 + t).storeBytes(of: a0 + a1 + a2 + b, as: V8.self)
+                    UnsafeMutableRawPointer(y01 + t).storeBytes(of: a1 - a2 - a3 + b, as: V8.self)
+                    UnsafeMutableRawPointer(y10 + t).storeBytes(of: c0 + c1 + c2 + b, as: V8.self)
+                    UnsafeMutableRawPointer(y11 + t).storeBytes(of: c1 - c2 - c3 + b, as: V8.self)
+                    t += 8
                 }
-                p += Swift.min(wd - tx0, end - p)
+                // Walk the chunk's positions row of tiles by row of tiles.
+                let dst = output + o * ho * wo
+                var p = from
+                let end = from + count
+                while p < end {
+                    let ty = p / wd, tx0 = p - ty * wd
+                    let tx1 = Swift.min(tilesW, tx0 + (end - p))   // tiles of this row in the chunk
+                    let i0 = p - from
+                    let oy = 2 * ty
+                    if tx0 < tx1 {
+                        // Whole tiles, then the last tile's left column alone when the width is odd.
+                        let whole = Swift.min(tx1, wo / 2) - tx0
+                        let row0 = dst + oy * wo
+                        if whole > 0 { interleave(y00 + i0, y01 + i0, pairs: whole, into: row0 + 2 * tx0) }
+                        if whole < tx1 - tx0 { row0[wo - 1] = y00[i0 + tx1 - 1 - tx0] }
+                        if oy + 1 < ho {
+                            let row1 = row0 + wo
+                            if whole > 0 { interleave(y10 + i0, y11 + i0, pairs: whole, into: row1 + 2 * tx0) }
+                            if whole < tx1 - tx0 { row1[wo - 1] = y10[i0 + tx1 - 1 - tx0] }
+                        }
+                    }
+                    p += Swift.min(wd - tx0, end - p)
+                }
             }
         }
     }
@@ -231,25 +280,34 @@ extension Tensor {
 public final class ConvWeightCache: @unchecked Sendable {
     private let lock = NSLock()
     private var source: (storage: Storage, offset: Int, version: Int)?
-    private var winograd: Storage?
+    /// The transforms for F(2×2, 3×3) (16 per filter) and F(4×4, 3×3) (36), each made when first needed.
+    private var transforms: [Int: Storage] = [:]
 
     public init() {}
 
-    /// U for every group of the contiguous weight `[O, C/groups, 3, 3]`, group after group.
-    func winogradWeights(_ weight: Tensor, groups: Int) -> Storage {
+    /// U for F(2×2, 3×3) (`tile` 2) or F(4×4, 3×3) (`tile` 4) for every group of the contiguous weight
+    /// `[O, C/groups, 3, 3]`, group after group.
+    func winogradWeights(_ weight: Tensor, groups: Int, tile: Int = 2) -> Storage {
         lock.lock(); defer { lock.unlock() }
-        if let s = source, let u = winograd, s.storage === weight.storage, s.offset == weight.offset,
-           s.version == weight.storage.version {
-            return u
+        if let s = source, s.storage === weight.storage, s.offset == weight.offset, s.version == weight.storage.version {
+            if let u = transforms[tile] { return u }
+        } else {
+            transforms = [:]
+            source = (weight.storage, weight.offset, weight.storage.version)
         }
         let og = weight.shape[0] / groups, cg = weight.shape[1]
-        let u = Storage(uninitializedCount: 16 * weight.shape[0] * cg)
+        let points = (tile + 2) * (tile + 2)
+        let u = Storage(uninitializedCount: points * weight.shape[0] * cg)
         let wp = UnsafePointer(weight.storage.pointer + weight.offset)
         for g in 0..<groups {
-            Tensor.winogradTransformWeights(wp + g * og * cg * 9, outChannels: og, channels: cg, into: u.pointer + g * 16 * og * cg)
+            let src = wp + g * og * cg * 9, dst = u.pointer + g * points * og * cg
+            if tile == 4 {
+                Tensor.winograd4x4TransformWeights(src, outChannels: og, channels: cg, into: dst)
+            } else {
+                Tensor.winogradTransformWeights(src, outChannels: og, channels: cg, into: dst)
+            }
         }
-        source = (weight.storage, weight.offset, weight.storage.version)
-        winograd = u
+        transforms[tile] = u
         return u
     }
 }

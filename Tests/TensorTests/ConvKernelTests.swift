@@ -56,6 +56,12 @@ struct ConvKernelTests {
         Shape(c: 32, o: 3, h: 32, w: 32),
         Shape(c: 64, o: 64, h: 8, w: 8),
         Shape(c: 12, o: 14, h: 3, w: 2, kh: 5, kw: 5, ph: 2, pw: 2),
+        // F(4×4, 3×3) sizes (24–48 a side), whole and ragged tiles.
+        Shape(c: 40, o: 32, h: 32, w: 32),
+        Shape(c: 24, o: 13, h: 24, w: 30),
+        Shape(c: 5, o: 7, h: 27, w: 25),
+        Shape(n: 2, c: 9, o: 8, h: 26, w: 29, ph: 0, pw: 0),
+        Shape(c: 16, o: 16, h: 41, w: 35, groups: 2),
     ]
 
     @Test("direct kernel and small-image Winograd equal the definition", arguments: shapes)
@@ -78,7 +84,9 @@ struct ConvKernelTests {
             let ho = s.h + 2 * s.ph - s.kh + 1, wo = s.w + 2 * s.pw - s.kw + 1
             #expect(y.shape == [s.n, s.o, ho, wo], "\(label) \(s)")
             let diff = zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 0
-            #expect(diff <= 2e-5 * scale, "\(label) \(s): max difference \(diff)")
+            // F(4×4, 3×3) rounds about ten times more than the direct sum (relative error near 1e-5).
+            let f4 = label == "winograd" && s.kh == 3 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo)
+            #expect(diff <= (f4 ? 1e-4 : 2e-5) * scale, "\(label) \(s): max difference \(diff)")
         }
     }
 
