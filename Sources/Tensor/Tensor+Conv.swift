@@ -44,6 +44,8 @@ public struct ConvSettings: Sendable {
     public var useDirect: Bool
     /// The largest output plane (Ho·Wo) the direct kernel takes.
     public var directMaxPixels = 64 * 64
+    /// The largest filter bank (O·C·kH·kW per group) the direct kernel takes.
+    public var directMaxWeights = 128 * 128 * 9
     /// Whether those small 3×3 convolutions use Winograd F(2×2, 3×3) on the same kernel when the caller
     /// keeps their transformed weights in a ``ConvWeightCache`` (as the model's layers do). On by default;
     /// `DSH_SMALL_WINOGRAD=0` turns it off.
@@ -125,8 +127,9 @@ extension Tensor {
         let yp = out.storage.pointer
         let og = o / groups, k = cg * kh * kw, plane = ho * wo
         let settings = Tensor.convSettings
-        let small = k > 0 && Tensor.useDirectConv(settings: settings, outPlane: plane, stride: (sh, sw), dilation: (dh, dw))
-        if small && kh == 3 && kw == 3 && settings.useSmallWinograd, let cache,
+        let small = k > 0 && Tensor.useDirectConv(settings: settings, outPlane: plane, weightCount: og * k)
+        let unitStride = sh == 1 && sw == 1 && dh == 1 && dw == 1
+        if small && unitStride && kh == 3 && kw == 3 && settings.useSmallWinograd, let cache,
            cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels {
             let tile = settings.useWinograd4x4 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo) ? 4 : 2
             let u = cache.winogradWeights(wt, groups: groups, tile: tile)
@@ -157,10 +160,18 @@ extension Tensor {
             let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
             for b in 0..<n {
                 for g in 0..<groups {
-                    Tensor.directConv(input: xp + (b * c + g * cg) * h * w, channels: cg, height: h, width: w,
-                                      weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
-                                      padH: ph, padW: pw, bias: bp.map { $0 + g * og },
-                                      output: yp + (b * o + g * og) * plane, outHeight: ho, outWidth: wo)
+                    let input = xp + (b * c + g * cg) * h * w, output = yp + (b * o + g * og) * plane
+                    if unitStride {
+                        Tensor.directConv(input: input, channels: cg, height: h, width: w,
+                                          weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
+                                          padH: ph, padW: pw, bias: bp.map { $0 + g * og },
+                                          output: output, outHeight: ho, outWidth: wo)
+                    } else {
+                        Tensor.smallIm2colConv(input: input, channels: cg, height: h, width: w,
+                                               weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
+                                               stride: (sh, sw), padding: (ph, pw), dilation: (dh, dw), bias: bp.map { $0 + g * og },
+                                               output: output, outHeight: ho, outWidth: wo)
+                    }
                 }
             }
             withExtendedLifetime((x, wt, bv)) {}

@@ -17,10 +17,65 @@ import Foundation
 // a small UNet, where im2col + OpenBLAS spent as long copying and packing as multiplying.
 
 extension Tensor {
-    /// Whether `conv2d` takes the direct path for this shape.
-    static func useDirectConv(settings: ConvSettings, outPlane: Int, stride: (Int, Int), dilation: (Int, Int)) -> Bool {
-        settings.useDirect && outPlane <= settings.directMaxPixels
-            && stride == (1, 1) && dilation == (1, 1)
+    /// Whether `conv2d` takes the small-image paths for this shape: the direct kernel (stride 1, no
+    /// dilation) or ``smallIm2colConv`` (the rest).
+    /// Filters larger than `directMaxWeights` (a 128 → 128-channel 3×3 layer) stay with im2col + OpenBLAS, whose
+    /// cache blocking suits their long reductions, and whose weights would take megabytes more as Winograd
+    /// transforms.
+    static func useDirectConv(settings: ConvSettings, outPlane: Int, weightCount: Int) -> Bool {
+        settings.useDirect && outPlane <= settings.directMaxPixels && weightCount <= settings.directMaxWeights
+    }
+
+    /// One image, one group, any stride and dilation: the im2col panel of a small output plane, multiplied
+    /// on the direct kernel's GEMM block (``DirectKernel/gemm``) rather than OpenBLAS, whose threads would
+    /// otherwise wake for a GEMM this small.
+    static func smallIm2colConv(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
+                                weight: UnsafePointer<Float>, outChannels oc: Int, kernelH kh: Int, kernelW kw: Int,
+                                stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: UnsafePointer<Float>?,
+                                output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+        let k = cc * kh * kw, plane = ho * wo
+        let cols = (plane + DirectKernel.positions - 1) / DirectKernel.positions * DirectKernel.positions
+        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
+        let panelStorage = ScratchPool.shared.take(k * cols)
+        let sStorage = ScratchPool.shared.take(channelBlocks * DirectKernel.channels * cols)
+        defer { ScratchPool.shared.recycle(panelStorage); ScratchPool.shared.recycle(sStorage) }
+        let panel = panelStorage.pointer, s = sStorage.pointer
+        // panel[(c, i, j)][oy·Wo + ox] = x[c][oy·sh − ph + i·dh][ox·sw − pw + j·dw], zero outside the image.
+        Parallel.forRange(k, costPerItem: cols, minWork: 1 << 14) { range in
+            for r in range {
+                let c = r / (kh * kw), i = (r / kw) % kh, j = r % kw
+                let src = input + c * h * w, dst = panel + r * cols
+                for oy in 0..<ho {
+                    let iy = oy * stride.0 - padding.0 + i * dilation.0
+                    let row = dst + oy * wo
+                    guard iy >= 0 && iy < h else { row.update(repeating: 0, count: wo); continue }
+                    for ox in 0..<wo {
+                        let ix = ox * stride.1 - padding.1 + j * dilation.1
+                        row[ox] = ix >= 0 && ix < w ? src[iy * w + ix] : 0
+                    }
+                }
+                (dst + plane).update(repeating: 0, count: cols - plane)
+            }
+        }
+        Parallel.forRange(channelBlocks, costPerItem: DirectKernel.channels * k * cols, minWork: 1 << 14) { range in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { buf in
+                guard let rows = buf.baseAddress else { return }
+                for cb in range {
+                    let o0 = cb * DirectKernel.channels
+                    for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
+                    var t = 0
+                    while t < cols {
+                        DirectKernel.gemm(x: panel + t, plane: cols, depth: k, weights: rows,
+                                          output: s + o0 * cols + t, outputStride: cols)
+                        t += DirectKernel.positions
+                    }
+                    for o in o0..<Swift.min(oc, o0 + DirectKernel.channels) {
+                        let src = s + o * cols, dst = output + o * plane, b = bias?[o] ?? 0
+                        for q in 0..<plane { dst[q] = src[q] + b }
+                    }
+                }
+            }
+        }
     }
 
     /// One image, one group: `output[O, Ho, Wo] = conv(input[C, H, W], weight[O, C, kH, kW]) + bias`,

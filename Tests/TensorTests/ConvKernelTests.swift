@@ -8,15 +8,15 @@ import Testing
 
 /// `conv2d` written as its definition, accumulated in Double.
 private func referenceConv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weight: [Float], o: Int, kh: Int, kw: Int,
-                           bias: [Float]?, ph: Int, pw: Int, groups: Int) -> [Float] {
-    let ho = h + 2 * ph - kh + 1, wo = w + 2 * pw - kw + 1
+                           bias: [Float]?, ph: Int, pw: Int, groups: Int, stride sd: Int = 1, dilation dl: Int = 1) -> [Float] {
+    let ho = (h + 2 * ph - dl * (kh - 1) - 1) / sd + 1, wo = (w + 2 * pw - dl * (kw - 1) - 1) / sd + 1
     let cg = c / groups, og = o / groups
     var out = [Float](repeating: 0, count: n * o * ho * wo)
     for b in 0..<n { for oc in 0..<o { for oy in 0..<ho { for ox in 0..<wo {
         let g = oc / og
         var sum = Double(bias?[oc] ?? 0)
         for ci in 0..<cg { for i in 0..<kh { for j in 0..<kw {
-            let iy = oy - ph + i, ix = ox - pw + j
+            let iy = oy * sd - ph + i * dl, ix = ox * sd - pw + j * dl
             guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
             sum += Double(x[((b * c + g * cg + ci) * h + iy) * w + ix]) * Double(weight[((oc * cg + ci) * kh + i) * kw + j])
         } } }
@@ -38,7 +38,9 @@ struct ConvKernelTests {
         var ph = 1
         var pw = 1
         var groups = 1
-        var description: String { "n\(n) c\(c)→o\(o) \(h)×\(w) k\(kh)×\(kw) pad \(ph),\(pw) g\(groups)" }
+        var stride = 1
+        var dilation = 1
+        var description: String { "n\(n) c\(c)→o\(o) \(h)×\(w) k\(kh)×\(kw) pad \(ph),\(pw) g\(groups) s\(stride) d\(dilation)" }
     }
 
     static let shapes: [Shape] = [
@@ -62,6 +64,11 @@ struct ConvKernelTests {
         Shape(c: 5, o: 7, h: 27, w: 25),
         Shape(n: 2, c: 9, o: 8, h: 26, w: 29, ph: 0, pw: 0),
         Shape(c: 16, o: 16, h: 41, w: 35, groups: 2),
+        // Strided and dilated: the small im2col path.
+        Shape(c: 32, o: 32, h: 33, w: 33, ph: 0, pw: 0, stride: 2),
+        Shape(c: 7, o: 10, h: 16, w: 13, stride: 2),
+        Shape(c: 6, o: 5, h: 12, w: 12, ph: 2, pw: 2, dilation: 2),
+        Shape(c: 3, o: 4, h: 9, w: 11, kh: 2, kw: 3, ph: 1, pw: 0, stride: 3),
     ]
 
     @Test("direct kernel and small-image Winograd equal the definition", arguments: shapes)
@@ -71,7 +78,8 @@ struct ConvKernelTests {
         let weight = Tensor.randn([s.o, s.c / s.groups, s.kh, s.kw], generator: g)
         let bias = Tensor.randn([s.o], generator: g)
         let expected = referenceConv(x.scalars, n: s.n, c: s.c, h: s.h, w: s.w, weight: weight.scalars, o: s.o,
-                                     kh: s.kh, kw: s.kw, bias: bias.scalars, ph: s.ph, pw: s.pw, groups: s.groups)
+                                     kh: s.kh, kw: s.kw, bias: bias.scalars, ph: s.ph, pw: s.pw, groups: s.groups,
+                                     stride: s.stride, dilation: s.dilation)
         let scale = max(1, expected.map(abs).max() ?? 1)
         var winograd = ConvSettings(useWinograd: false)
         winograd.winogradMinChannels = 1
@@ -79,13 +87,15 @@ struct ConvKernelTests {
                                          ("winograd", winograd, ConvWeightCache()),
                                          ("im2col", ConvSettings(useWinograd: false, useDirect: false), nil)] {
             let y = try Tensor.$convSettings.withValue(settings) {
-                try x.conv2d(weight: weight, bias: bias, padding: [s.ph, s.pw], groups: s.groups, cache: cache)
+                try x.conv2d(weight: weight, bias: bias, stride: [s.stride, s.stride], padding: [s.ph, s.pw],
+                             dilation: [s.dilation, s.dilation], groups: s.groups, cache: cache)
             }
-            let ho = s.h + 2 * s.ph - s.kh + 1, wo = s.w + 2 * s.pw - s.kw + 1
+            let ho = (s.h + 2 * s.ph - s.dilation * (s.kh - 1) - 1) / s.stride + 1
+            let wo = (s.w + 2 * s.pw - s.dilation * (s.kw - 1) - 1) / s.stride + 1
             #expect(y.shape == [s.n, s.o, ho, wo], "\(label) \(s)")
             let diff = zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 0
             // F(4×4, 3×3) rounds about ten times more than the direct sum (relative error near 1e-5).
-            let f4 = label == "winograd" && s.kh == 3 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo)
+            let f4 = label == "winograd" && s.kh == 3 && s.stride == 1 && s.dilation == 1 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo)
             #expect(diff <= (f4 ? 1e-4 : 2e-5) * scale, "\(label) \(s): max difference \(diff)")
         }
     }
