@@ -73,9 +73,9 @@ def cases():
         a, b = r(2048, 2048), r(2048, 2048)
         return lambda: torch.mm(a, b)
 
-    def conv(size):
+    def conv(size, channels=128):
         def make():
-            x, w, bias = r(1, 128, size, size), r(128, 128, 3, 3) * 0.03, r(128)
+            x, w, bias = r(1, channels, size, size), r(channels, channels, 3, 3) * 0.03, r(channels)
             return lambda: F.conv2d(x, w, bias, padding=1)
         return make
 
@@ -160,6 +160,8 @@ def cases():
         "sgemm_2048": sgemm,
         "conv3x3_128_64": conv(64),
         "conv3x3_128_256": conv(256),
+        "conv3x3_64_32": conv(32, channels=64),
+        "conv3x3_64_16": conv(16, channels=64),
         "group_norm_128_256": group_norm,
         "group_norm_silu_128_256": group_norm_silu,
         "randn_3_256": randn,

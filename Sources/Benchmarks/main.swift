@@ -56,16 +56,39 @@ extension Benchmark {
         return try Tensor(shape: shape, scalars: values)
     }
 
-    /// conv2d 3×3 128→128; `winograd` times the F(2×2,3×3) path (GFLOP/s counts direct-convolution flops).
-    static func conv(_ size: Int, winograd: Bool) -> Benchmark {
-        Benchmark(key: "conv3x3_128_\(size)" + (winograd ? "_winograd" : ""), torchKey: "conv3x3_128_\(size)",
-                  op: winograd ? "conv2d 3×3 winograd" : "conv2d 3×3 im2col", shape: "1×128×\(size)² → 128",
-                  flops: 2 * 128 * 128 * 9 * Double(size * size)) {
-            let x = try randomTensor([1, 128, size, size]), w = try randomTensor([128, 128, 3, 3], scale: 0.03)
-            let b = try randomTensor([128])
+    /// How a conv2d benchmark runs: which `ConvSettings`, and whether through a layer's weight cache.
+    enum ConvAlgorithm: String {
+        /// im2col + OpenBLAS sgemm (the small-image paths off).
+        case im2col
+        /// Winograd F(2×2, 3×3) with OpenBLAS GEMMs (`DSH_WINOGRAD=1`).
+        case winograd
+        /// The default for a script's `F.conv2d` on a small image: the direct kernel.
+        case direct
+        /// The default for a model layer on a small image: Winograd with the weights transformed once
+        /// (F(4×4, 3×3) at 24–48 px, F(2×2, 3×3) otherwise).
+        case layer
+
+        var settings: ConvSettings {
+            switch self {
+            case .im2col: ConvSettings(useWinograd: false, useDirect: false)
+            case .winograd: ConvSettings(useWinograd: true, useDirect: false)
+            case .direct, .layer: ConvSettings(useWinograd: false)
+            }
+        }
+    }
+
+    /// conv2d 3×3 C→C at `size`² by `algorithm` (GFLOP/s counts direct-convolution flops).
+    static func conv(_ size: Int, channels: Int = 128, _ algorithm: ConvAlgorithm) -> Benchmark {
+        let torchKey = "conv3x3_\(channels)_\(size)"
+        return Benchmark(key: torchKey + (algorithm == .im2col ? "" : "_" + algorithm.rawValue),
+                         torchKey: torchKey, op: "conv2d 3×3 " + algorithm.rawValue, shape: "1×\(channels)×\(size)² → \(channels)",
+                         flops: 2 * Double(channels * channels * 9 * size * size)) {
+            let x = try randomTensor([1, channels, size, size]), w = try randomTensor([channels, channels, 3, 3], scale: 0.03)
+            let b = try randomTensor([channels])
+            let cache = algorithm == .layer ? ConvWeightCache() : nil
             return {
-                _ = try Tensor.$convSettings.withValue(ConvSettings(useWinograd: winograd)) {
-                    try x.conv2d(weight: w, bias: b, padding: [1, 1])
+                _ = try Tensor.$convSettings.withValue(algorithm.settings) {
+                    try x.conv2d(weight: w, bias: b, padding: [1, 1], cache: cache)
                 }
             }
         }
@@ -77,10 +100,17 @@ extension Benchmark {
             let a = try randomTensor([2048, 2048]), b = try randomTensor([2048, 2048])
             return { _ = try a.matmul(b) }
         },
-        conv(64, winograd: false),
-        conv(64, winograd: true),
-        conv(256, winograd: false),
-        conv(256, winograd: true),
+        conv(64, .im2col),
+        conv(64, .winograd),
+        conv(64, .direct),
+        conv(64, .layer),
+        conv(256, .im2col),
+        conv(256, .winograd),
+        conv(32, channels: 64, .im2col),
+        conv(32, channels: 64, .direct),
+        conv(32, channels: 64, .layer),
+        conv(16, channels: 64, .im2col),
+        conv(16, channels: 64, .layer),
         Benchmark(key: "group_norm_128_256", torchKey: "group_norm_128_256", op: "group_norm 32", shape: "1×128×256²", flops: nil) {
             let x = try randomTensor([1, 128, 256, 256]), w = try randomTensor([128]), b = try randomTensor([128])
             return { _ = try x.groupNorm(groups: 32, weight: w, bias: b) }

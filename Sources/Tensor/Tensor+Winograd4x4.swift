@@ -136,19 +136,8 @@ extension Tensor {
 
         // M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t].
         Parallel.forRange(36 * channelBlocks, costPerItem: DirectKernel.channels * cc * span, minWork: 1 << 14) { items in
-            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { buf in
-                guard let rows = buf.baseAddress else { return }
-                for item in items {
-                    let xi = item / channelBlocks, o0 = (item % channelBlocks) * DirectKernel.channels
-                    for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
-                    var t = 0
-                    while t < span {
-                        DirectKernel.gemm(x: v + xi * vPlane + t, plane: span, depth: cc, weights: rows,
-                                          output: m + xi * mPlane + o0 * span + t, outputStride: span)
-                        t += block
-                    }
-                }
-            }
+            winogradProducts(u: u, outChannels: oc, channels: cc, items: items, v: v, vPlane: vPlane, chunk: span,
+                             span: span, m: m, mPlane: mPlane)
         }
 
         // Y = Aᵀ M A + bias, then each tile's 4×4 outputs into place.

@@ -127,9 +127,10 @@ extension Tensor {
         }
     }
 
-    /// M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t] for the work items ξ·blocks + (block of 6 output channels).
+    /// M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t] for the work items ξ·blocks + (block of 6 output channels)
+    /// (also F(4×4, 3×3)'s, with 36 ξ).
     @inline(__always)
-    private static func winogradProducts(u: UnsafePointer<Float>, outChannels oc: Int, channels cc: Int, items: Range<Int>,
+    static func winogradProducts(u: UnsafePointer<Float>, outChannels oc: Int, channels cc: Int, items: Range<Int>,
                                          v: UnsafeMutablePointer<Float>, vPlane: Int, chunk: Int, span: Int,
                                          m: UnsafeMutablePointer<Float>, mPlane: Int) {
         let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels

@@ -131,14 +131,18 @@ struct NNTests {
         let f = try NNFixture("conv")
         #expect(f.cases.count == 15)
         for name in f.cases {
-            let args = try f.args(name)
-            var x = try f.tensor(name, "x")
-            if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
-            let y = try x.conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
-                                 stride: ints(args["stride"]), padding: ints(args["padding"]),
-                                 dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1)
-            expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, name)
+            expectClose(try convCase(f, name), try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, name)
         }
+    }
+
+    /// Runs the fixture's conv2d case `name` (through `cache` when given).
+    private func convCase(_ f: NNFixture, _ name: String, cache: ConvWeightCache? = nil) throws -> Tensor {
+        let args = try f.args(name)
+        var x = try f.tensor(name, "x")
+        if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
+        return try x.conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
+                            stride: ints(args["stride"]), padding: ints(args["padding"]),
+                            dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1, cache: cache)
     }
 
     @Test("conv2d gives the same result when the im2col panel is split into row bands")
@@ -197,13 +201,7 @@ struct NNTests {
         for (label, settings, cached) in algorithms {
             try Tensor.$convSettings.withValue(settings) {
                 for name in f.cases {
-                    let args = try f.args(name)
-                    var x = try f.tensor(name, "x")
-                    if args["channels_last"]?.boolValue == true { x = try x.permute([0, 3, 1, 2]) }
-                    let y = try x.conv2d(weight: f.tensor(name, "w"), bias: f.optional(name, "b"),
-                                         stride: ints(args["stride"]), padding: ints(args["padding"]),
-                                         dilation: ints(args["dilation"]), groups: args["groups"]?.intValue ?? 1,
-                                         cache: cached ? ConvWeightCache() : nil)
+                    let y = try convCase(f, name, cache: cached ? ConvWeightCache() : nil)
                     expectClose(y, try f.tensor(name, "out"), rtol: 1e-5, atol: 1e-5, "\(label) \(name)")
                 }
             }
