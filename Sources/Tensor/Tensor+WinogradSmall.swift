@@ -1,7 +1,8 @@
 import Foundation
 
 // Winograd F(2×2, 3×3) for small images, with the weights transformed once (``ConvWeightCache``) and
-// every stage a long vector loop over one channel's whole plane of tiles.
+// every stage a long vector loop over a channel's run of tiles: the whole plane for planes up to 16×16
+// (three stages, each split evenly between the threads), chunks of a few dozen tiles per thread above that.
 //
 // Tile (ty, tx) covers output rows 2ty, 2ty+1 and columns 2tx, 2tx+1; its input patch is
 // d[i][j] = P[2ty + i][2tx + j] over the zero-padded input P. Split P into four quarter planes by the
@@ -13,7 +14,8 @@ import Foundation
 // V[ξ] = (Bᵀ d B)[ξ] runs eight tiles per vector. Position tx = tilesW of each row is a spare tile whose
 // result is never written out (it keeps the rows the same width as the quarter planes). The products
 // M[ξ] = U[ξ] · V[ξ] run on the direct convolution's GEMM kernel, and the output transform
-// Y = Aᵀ M A again runs over whole planes before the four outputs of each tile are interleaved into place.
+// Y = Aᵀ M A again runs over the same run of tiles before the four outputs of each tile are interleaved into
+// place.
 
 extension Tensor {
     /// One image, one group: `output[O, Ho, Wo] = conv3x3(input[C, H, W]) + bias` for the transformed
