@@ -36,6 +36,35 @@ enum VectorMath {
         return x != x ? x : result
     }
 
+    /// ``exp(_:)`` on 16 lanes, the same operations in the same order, so every lane is bit-identical to the
+    /// scalar function. Written on `SIMD16` rather than left to the vectoriser, because with 8-lane AVX2
+    /// registers this gives two independent polynomial chains per iteration, and the chain's latency, not the
+    /// arithmetic, is what limits a loop over `exp` (SiLU over a 32K plane: 1.19 → 0.96 ns per value).
+    @inline(__always)
+    static func exp(_ x: V) -> V {
+        let hi = V(repeating: 88.7228394), lo = V(repeating: -87.3365448)
+        let xc = x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo)
+        let magic = V(repeating: 12582912)
+        let t = xc * V(repeating: 1.44269504088896341) + magic
+        let n = t - magic
+        var r = xc - n * V(repeating: 0.693359375)
+        r = r - n * V(repeating: -2.12194440e-4)
+        let r2 = r * r
+        var p = V(repeating: 1.9875691500e-4)
+        p = p * r + V(repeating: 1.3981999507e-3)
+        p = p * r + V(repeating: 8.3334519073e-3)
+        p = p * r + V(repeating: 4.1665795894e-2)
+        p = p * r + V(repeating: 1.6666665459e-1)
+        p = p * r + V(repeating: 5.0000001201e-1)
+        p = p * r2 + r + V(repeating: 1)
+        let ni = SIMD16<Int32>(truncatingIfNeeded: unsafeBitCast(t, to: SIMD16<UInt32>.self)) &- 0x4B40_0000
+        let n1 = ni &>> 1, n2 = ni &- n1
+        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
+        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
+        let result = (p * s1 * s2).replacing(with: 0, where: x .< lo).replacing(with: .infinity, where: x .> hi)
+        return result.replacing(with: x, where: x .!= x)
+    }
+
     /// `p[i] = exp(p[i] - shift)` for `count` values; returns their sum (as ``sum(_:count:)`` adds).
     static func expShiftedSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
         for i in 0..<count { p[i] = exp(p[i] - shift) }
@@ -73,9 +102,17 @@ enum VectorMath {
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                        scale: Float, shift: Float, silu: Bool) {
         if silu {
-            for i in 0..<count {
+            var i = 0
+            let s = V(repeating: scale), b = V(repeating: shift), one = V(repeating: 1)
+            while i + 16 <= count {
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self) * s + b
+                UnsafeMutableRawPointer(y + i).storeBytes(of: v / (one + exp(-v)), as: V.self)
+                i += 16
+            }
+            while i < count {
                 let v = x[i] * scale + shift
                 y[i] = v / (1 + exp(-v))
+                i += 1
             }
         } else {
             for i in 0..<count { y[i] = x[i] * scale + shift }

@@ -103,6 +103,32 @@ struct NNTests {
         #expect(abs(sum - expected.reduce(0, +)) <= 1e-5 * sum)
     }
 
+    @Test("the 16-lane exp, and group norm's SiLU built on it, equal the scalar exp bit for bit")
+    func sixteenLaneExp() {
+        var values: [Float] = [0, -0.0, 1, -1, 88.7228394, 88.72284, -87.3365448, -87.33655, 100, -100,
+                               .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        var x: Float = -90
+        while x < 90 { values.append(x); x += 0.0131 }
+        while values.count % 16 != 0 { values.append(Float(values.count) * 0.01) }
+        for start in stride(from: 0, to: values.count, by: 16) {
+            let lanes = VectorMath.exp(VectorMath.V(values[start..<(start + 16)]))
+            for k in 0..<16 {
+                let expected = VectorMath.exp(values[start + k])
+                #expect(lanes[k].bitPattern == expected.bitPattern || (lanes[k].isNaN && expected.isNaN), "exp(\(values[start + k]))")
+            }
+        }
+        // SiLU over a length that leaves a scalar tail.
+        let n = values.count - 3
+        var y = [Float](repeating: 0, count: n)
+        values.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { VectorMath.affine(xs.baseAddress!, $0.baseAddress!, count: n, scale: 0.7, shift: 0.1, silu: true) }
+        }
+        for i in 0..<n {
+            let v = values[i] * 0.7 + 0.1, expected = v / (1 + VectorMath.exp(-v))
+            #expect(y[i].bitPattern == expected.bitPattern || (y[i].isNaN && expected.isNaN), "silu at \(values[i])")
+        }
+    }
+
     @Test("matmul, bmm and linear match PyTorch")
     func matmulFixtures() throws {
         let f = try NNFixture("matmul")
