@@ -38,9 +38,9 @@ public struct ConvSettings: Sendable {
     /// Floats in one im2col panel (large enough for full-speed GEMMs, small enough to stay in the
     /// last-level cache).
     var panelFloats = 1 << 20
-    /// Whether stride-1 convolutions with at most `directMaxPixels` output pixels per channel use the
-    /// direct kernel (Tensor+DirectConv.swift) instead of im2col or Winograd. On by default;
-    /// `DSH_DIRECT_CONV=0` turns it off.
+    /// Whether convolutions with at most `directMaxPixels` output pixels per channel and `directMaxWeights`
+    /// filter weights run on dsh's own kernel (Tensor+DirectConv.swift: direct for stride 1, im2col on the
+    /// kernel otherwise) instead of im2col + OpenBLAS. On by default; `DSH_DIRECT_CONV=0` turns it off.
     public var useDirect: Bool
     /// The largest output plane (Ho·Wo) the direct kernel takes.
     public var directMaxPixels = 64 * 64
@@ -129,52 +129,44 @@ extension Tensor {
         let settings = Tensor.convSettings
         let small = k > 0 && Tensor.useDirectConv(settings: settings, outPlane: plane, weightCount: og * k)
         let unitStride = sh == 1 && sw == 1 && dh == 1 && dw == 1
-        if small && unitStride && kh == 3 && kw == 3 && settings.useSmallWinograd, let cache,
-           cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels {
+        if small {
+            // A model layer's 3×3 convolution: Winograd with the weights transformed once (F(4×4, 3×3) on planes
+            // of 24–48 px); otherwise the direct kernel, or im2col on it when strided or dilated.
+            let winograd = unitStride && kh == 3 && kw == 3 && settings.useSmallWinograd
+                && cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels
             let tile = settings.useWinograd4x4 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo) ? 4 : 2
-            let u = cache.winogradWeights(wt, groups: groups, tile: tile)
+            let u = winograd ? cache?.winogradWeights(wt, groups: groups, tile: tile) : nil
             let points = (tile + 2) * (tile + 2)
             let bv = bias?.contiguous()
             let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
             for b in 0..<n {
                 for g in 0..<groups {
-                    let input = xp + (b * c + g * cg) * h * w, transformed = UnsafePointer(u.pointer + g * points * og * cg)
-                    let output = yp + (b * o + g * og) * plane, gb = bp.map { $0 + g * og }
-                    if tile == 4 {
-                        Tensor.winograd4x4Conv3x3(input: input, channels: cg, height: h, width: w, transformed: transformed,
-                                                  outChannels: og, padH: ph, padW: pw, bias: gb,
-                                                  output: output, outHeight: ho, outWidth: wo)
-                    } else {
-                        Tensor.winogradConv3x3Small(input: input, channels: cg, height: h, width: w, transformed: transformed,
-                                                    outChannels: og, padH: ph, padW: pw, bias: gb,
-                                                    output: output, outHeight: ho, outWidth: wo)
-                    }
-                }
-            }
-            withExtendedLifetime((x, wt, u, bv)) {}
-            if dt != .float32 && dt != .float64 { out.normalizeValues() }
-            return out
-        }
-        if small {
-            let bv = bias?.contiguous()
-            let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
-            for b in 0..<n {
-                for g in 0..<groups {
                     let input = xp + (b * c + g * cg) * h * w, output = yp + (b * o + g * og) * plane
-                    if unitStride {
+                    let gb = bp.map { $0 + g * og }
+                    if let u {
+                        let transformed = UnsafePointer(u.pointer + g * points * og * cg)
+                        if tile == 4 {
+                            Tensor.winograd4x4Conv3x3(input: input, channels: cg, height: h, width: w, transformed: transformed,
+                                                      outChannels: og, padH: ph, padW: pw, bias: gb,
+                                                      output: output, outHeight: ho, outWidth: wo)
+                        } else {
+                            Tensor.winogradConv3x3Small(input: input, channels: cg, height: h, width: w, transformed: transformed,
+                                                        outChannels: og, padH: ph, padW: pw, bias: gb,
+                                                        output: output, outHeight: ho, outWidth: wo)
+                        }
+                    } else if unitStride {
                         Tensor.directConv(input: input, channels: cg, height: h, width: w,
                                           weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
-                                          padH: ph, padW: pw, bias: bp.map { $0 + g * og },
-                                          output: output, outHeight: ho, outWidth: wo)
+                                          padH: ph, padW: pw, bias: gb, output: output, outHeight: ho, outWidth: wo)
                     } else {
                         Tensor.smallIm2colConv(input: input, channels: cg, height: h, width: w,
                                                weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
-                                               stride: (sh, sw), padding: (ph, pw), dilation: (dh, dw), bias: bp.map { $0 + g * og },
+                                               stride: (sh, sw), padding: (ph, pw), dilation: (dh, dw), bias: gb,
                                                output: output, outHeight: ho, outWidth: wo)
                     }
                 }
             }
-            withExtendedLifetime((x, wt, bv)) {}
+            withExtendedLifetime((x, wt, u, bv)) {}
             if dt != .float32 && dt != .float64 { out.normalizeValues() }
             return out
         }

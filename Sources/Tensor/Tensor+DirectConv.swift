@@ -79,7 +79,7 @@ extension Tensor {
     }
 
     /// One image, one group: `output[O, Ho, Wo] = conv(input[C, H, W], weight[O, C, kH, kW]) + bias`,
-    /// stride 1, zero padding `padH`/`padW`. `weight` rows are `weightStride` floats apart.
+    /// stride 1, zero padding `padH`/`padW`.
     static func directConv(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
                            weight: UnsafePointer<Float>, outChannels oc: Int, kernelH kh: Int, kernelW kw: Int,
                            padH ph: Int, padW pw: Int, bias: UnsafePointer<Float>?,

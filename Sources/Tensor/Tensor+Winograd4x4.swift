@@ -74,38 +74,8 @@ extension Tensor {
                 guard let row = buf.baseAddress, let tmp = tmpBuf.baseAddress else { return }   // row: one padded input row
                 for c in range {
                     let q = planes + 16 * c * plane
-                    let src = input + c * h * w
-                    for y in 0..<(4 * hd) {
-                        let iy = y - ph
-                        let base = q + (y % 4) * 4 * plane + (y / 4) * wd
-                        if iy < 0 || iy >= h {
-                            for b in 0..<4 { (base + b * plane).update(repeating: 0, count: wd) }
-                            continue
-                        }
-                        row.update(repeating: 0, count: 4 * wd)
-                        let lo = Swift.max(0, pw), hi = Swift.min(4 * wd, w + pw)
-                        if hi > lo { (row + lo).update(from: src + iy * w + (lo - pw), count: hi - lo) }
-                        // Columns by x mod 4 into the four planes, eight at a time.
-                        var x = 0
-                        while x < wd {
-                            let all = UnsafeRawPointer(row + 4 * x).loadUnaligned(as: SIMD32<Float>.self)
-                            let even = all.evenHalf, odd = all.oddHalf
-                            let lanes = Swift.min(8, wd - x)
-                            if lanes == 8 {
-                                UnsafeMutableRawPointer(base + x).storeBytes(of: even.evenHalf, as: V8.self)
-                                UnsafeMutableRawPointer(base + plane + x).storeBytes(of: odd.evenHalf, as: V8.self)
-                                UnsafeMutableRawPointer(base + 2 * plane + x).storeBytes(of: even.oddHalf, as: V8.self)
-                                UnsafeMutableRawPointer(base + 3 * plane + x).storeBytes(of: odd.oddHalf, as: V8.self)
-                            } else {
-                                for k in 0..<lanes {
-                                    base[x + k] = even.evenHalf[k]; base[plane + x + k] = odd.evenHalf[k]
-                                    base[2 * plane + x + k] = even.oddHalf[k]; base[3 * plane + x + k] = odd.oddHalf[k]
-                                }
-                            }
-                            x += 8
-                        }
-                    }
-                    for k in 0..<16 { (q + k * plane + hd * wd).update(repeating: 0, count: plane - hd * wd) }
+                    buildPhasePlanes(input: input + c * h * w, height: h, width: w, padH: ph, padW: pw, phases: 4,
+                                     rows: hd, rowWidth: wd, planeLength: plane, row: row, into: q)
 
                     let out = v + c * span
                     var t = 0

@@ -105,27 +105,64 @@ extension Tensor {
     @inline(__always)
     private static func buildQuarterPlanes(input: UnsafePointer<Float>, channels: Range<Int>, _ g: WinogradGeometry,
                                            into quarters: UnsafeMutablePointer<Float>) {
-        let wd = g.rowWidth, hd = g.rows, quarter = g.quarter, h = g.height, w = g.width
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wd + 16) { buf in
-            guard let row = buf.baseAddress else { return }   // one padded input row, 2·wd wide
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * g.rowWidth + 32) { buf in
+            guard let row = buf.baseAddress else { return }
             for c in channels {
-                let q = quarters + 4 * c * quarter
-                let src = input + c * h * w
-                for y in 0..<(2 * hd) {
-                    let iy = y - g.padH
-                    let even = q + (y % 2) * 2 * quarter + (y / 2) * wd, odd = even + quarter
-                    if iy < 0 || iy >= h {
-                        even.update(repeating: 0, count: wd)
-                        odd.update(repeating: 0, count: wd)
-                        continue
-                    }
-                    row.update(repeating: 0, count: 2 * wd)
-                    let lo = Swift.max(0, g.padW), hi = Swift.min(2 * wd, w + g.padW)
-                    if hi > lo { (row + lo).update(from: src + iy * w + (lo - g.padW), count: hi - lo) }
-                    deinterleave(row, pairs: wd, even: even, odd: odd)
-                }
-                for k in 0..<4 { (q + k * quarter + hd * wd).update(repeating: 0, count: quarter - hd * wd) }
+                buildPhasePlanes(input: input + c * g.height * g.width, height: g.height, width: g.width,
+                                 padH: g.padH, padW: g.padW, phases: 2, rows: g.rows, rowWidth: g.rowWidth,
+                                 planeLength: g.quarter, row: row, into: quarters + 4 * c * g.quarter)
             }
+        }
+    }
+
+    /// One channel split by the phase of row and column: plane (a·phases + b) holds P[phases·y + a][phases·x + b]
+    /// for y < `rows`, x < `rowWidth`, over the input padded by `padH`/`padW` with zeros; the rest of each plane
+    /// (up to `planeLength`) is zeroed. `phases` is 2 (F(2×2, 3×3)'s quarter planes) or 4 (F(4×4, 3×3)'s sixteen);
+    /// `row` is scratch for one padded row plus 32 floats.
+    static func buildPhasePlanes(input src: UnsafePointer<Float>, height h: Int, width w: Int, padH ph: Int, padW pw: Int,
+                                 phases: Int, rows hd: Int, rowWidth wd: Int, planeLength plane: Int,
+                                 row: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>) {
+        for y in 0..<(phases * hd) {
+            let iy = y - ph
+            let base = q + (y % phases) * phases * plane + (y / phases) * wd
+            if iy < 0 || iy >= h {
+                for b in 0..<phases { (base + b * plane).update(repeating: 0, count: wd) }
+                continue
+            }
+            row.update(repeating: 0, count: phases * wd)
+            let lo = Swift.max(0, pw), hi = Swift.min(phases * wd, w + pw)
+            if hi > lo { (row + lo).update(from: src + iy * w + (lo - pw), count: hi - lo) }
+            if phases == 2 {
+                deinterleave(row, pairs: wd, even: base, odd: base + plane)
+            } else {
+                deinterleave4(row, count: wd, into: base, planeStride: plane)
+            }
+        }
+        for k in 0..<(phases * phases) { (q + k * plane + hd * wd).update(repeating: 0, count: plane - hd * wd) }
+    }
+
+    /// out[k·planeStride + i] = src[4i + k] for k < 4 and i < count, eight values of i at a time.
+    @inline(__always)
+    private static func deinterleave4(_ src: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>,
+                                      planeStride plane: Int) {
+        typealias V8 = SIMD8<Float>
+        var x = 0
+        while x < count {
+            let all = UnsafeRawPointer(src + 4 * x).loadUnaligned(as: SIMD32<Float>.self)
+            let even = all.evenHalf, odd = all.oddHalf
+            let lanes = Swift.min(8, count - x)
+            if lanes == 8 {
+                UnsafeMutableRawPointer(out + x).storeBytes(of: even.evenHalf, as: V8.self)
+                UnsafeMutableRawPointer(out + plane + x).storeBytes(of: odd.evenHalf, as: V8.self)
+                UnsafeMutableRawPointer(out + 2 * plane + x).storeBytes(of: even.oddHalf, as: V8.self)
+                UnsafeMutableRawPointer(out + 3 * plane + x).storeBytes(of: odd.oddHalf, as: V8.self)
+            } else {
+                for k in 0..<lanes {
+                    out[x + k] = even.evenHalf[k]; out[plane + x + k] = odd.evenHalf[k]
+                    out[2 * plane + x + k] = even.oddHalf[k]; out[3 * plane + x + k] = odd.oddHalf[k]
+                }
+            }
+            x += 8
         }
     }
 
