@@ -24,6 +24,13 @@ public struct Conv2d {
         self.padding = padding
     }
 
+    /// `F.conv2d(x, weight, bias, stride, padding) + shift[None, :, None, None]` for one image, with `shift`
+    /// `[out]` folded into the bias, so the sum costs no pass over the output.
+    public func callAsFunction(_ x: Tensor, plus shift: Tensor) throws -> Tensor {
+        let b = try bias.map { try $0 + shift } ?? shift
+        return try x.conv2d(weight: weight, bias: b, stride: [stride, stride], padding: [padding, padding], cache: cache)
+    }
+
     /// `F.conv2d(x, weight, bias, stride, padding)`.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         // [N, C, H, W] -> [N, O, H', W']

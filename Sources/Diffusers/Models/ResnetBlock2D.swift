@@ -83,22 +83,26 @@ public struct ResnetBlock2D {
             x = try FIR.downsample2d(x)
             h = try FIR.downsample2d(h)
         }
-        h = try conv1(h)
         var t: Tensor? = nil
         if let proj = timeEmbProj, let temb {
-            let e = try proj(activation(temb))  // [B, C'] 
+            let e = try proj(activation(temb))  // [B, C']
             t = try e.unsqueeze(-1).unsqueeze(-1)  // [B, C'] -> [B, C', 1, 1]
         }
         switch timeEmbeddingNorm {
         case .default:
-            if let t { h = try h + t }
+            if let t, t.shape[0] == 1, h.shape[0] == 1 {
+                h = try conv1(h, plus: t.reshape([-1]))  // conv1(h) + t, with t added to conv1's bias
+            } else {
+                h = try conv1(h)
+                if let t { h = try h + t }
+            }
             h = try norm2(h, then: activation)
         case .scaleShift:
             guard let t else {
                 throw ModelConfigError("ResnetBlock2D: `temb` should not be None when `time_embedding_norm` is scale_shift")
             }
             let parts = try t.chunk(2, dim: 1)  // [B, 2C, 1, 1] -> 2 × [B, C, 1, 1]
-            h = try norm2(h)
+            h = try norm2(conv1(h))
             h = activation(try h * (parts[0] + 1) + parts[1])
         }
         h = try conv2(h)
