@@ -41,21 +41,23 @@ public struct Attention {
         self.rescaleOutputFactor = Float(rescaleOutputFactor)
     }
 
-    /// The forward pass (see the type's documentation).
+    /// The forward pass (see the type's documentation), on the channel-major layout the UNet passes in: each
+    /// projection `to_q(tokens)` is computed transposed, as a 1×1 convolution of `[B, C, H, W]` by the layer's own
+    /// weight (`(x·Wᵀ + b)ᵀ = W·xᵀ + b`), so neither the tokens nor the output are ever transposed in memory.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let b = input.shape[0], c = input.shape[1], height = input.shape[2], width = input.shape[3]
-        let n = height * width
+        let n = height * width, inner = heads * dimHead
         var x = input
         if let gn = groupNorm { x = try gn(x) }  // [B, C, H, W]
-        let tokens = try x.reshape([b, c, n]).transpose(1, 2)  // [B, C, H·W] -> [B, H·W, C]
-        func split(_ t: Tensor) throws -> Tensor {
-            try t.view([b, n, heads, dimHead]).transpose(1, 2)  // [B, N, h·d] -> [B, h, N, d]
+        func project(_ layer: Linear) throws -> Tensor {
+            // [B, C, H, W] -> [B, h·d, H, W] -> [B, h, d, N] -> [B, h, N, d] (a view)
+            try x.conv2d(weight: layer.weight.view([inner, c, 1, 1]), bias: layer.bias)
+                .view([b, heads, dimHead, n]).transpose(2, 3)
         }
-        let q = try split(toQ(tokens)), k = try split(toK(tokens)), v = try split(toV(tokens))
+        let q = try project(toQ), k = try project(toK), v = try project(toV)
         var a = try Tensor.scaledDotProductAttention(query: q, key: k, value: v)  // [B, h, N, d]
-        a = try a.transpose(1, 2).reshape([b, n, heads * dimHead])  // [B, N, h, d] -> [B, N, h·d]
-        a = try toOut(a)  // [B, N, C]
-        a = try a.transpose(1, 2).reshape([b, c, height, width])  // [B, C, N] -> [B, C, H, W]
+        a = try a.permute([0, 1, 3, 2]).reshape([b, inner, height, width])  // [B, h, d, N] -> [B, h·d, H, W]
+        a = try a.conv2d(weight: toOut.weight.view([c, inner, 1, 1]), bias: toOut.bias)  // to_out.0: [B, C, H, W]
         var out = try a + input
         if rescaleOutputFactor != 1 { out = try out / rescaleOutputFactor }
         return out
