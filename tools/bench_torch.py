@@ -162,6 +162,7 @@ def cases():
         "conv3x3_128_256": conv(256),
         "conv3x3_64_32": conv(32, channels=64),
         "conv3x3_64_16": conv(16, channels=64),
+        "conv3x3_64_8": conv(8, channels=64),
         "group_norm_128_256": group_norm,
         "group_norm_silu_128_256": group_norm_silu,
         "randn_3_256": randn,

@@ -72,7 +72,9 @@ extension Benchmark {
             switch self {
             case .im2col: ConvSettings(useWinograd: false, useDirect: false)
             case .winograd: ConvSettings(useWinograd: true, useDirect: false)
-            case .direct, .layer: ConvSettings(useWinograd: false)
+            case .direct, .layer:
+                // The process's settings (so DSH_TILE_ROWS=0 and the like compare paths), Winograd-by-BLAS off.
+                { var s = ConvSettings.standard; s.useWinograd = false; s.useDirect = true; return s }()
             }
         }
     }
@@ -111,6 +113,8 @@ extension Benchmark {
         conv(32, channels: 64, .layer),
         conv(16, channels: 64, .im2col),
         conv(16, channels: 64, .layer),
+        conv(8, channels: 64, .im2col),
+        conv(8, channels: 64, .layer),
         Benchmark(key: "group_norm_128_256", torchKey: "group_norm_128_256", op: "group_norm 32", shape: "1×128×256²", flops: nil) {
             let x = try randomTensor([1, 128, 256, 256]), w = try randomTensor([128]), b = try randomTensor([128])
             return { _ = try x.groupNorm(groups: 32, weight: w, bias: b) }
@@ -306,7 +310,6 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
 }
 
 // MARK: Main
-
 var runs = 10
 var useTorch = true
 var filters: [String] = []

@@ -53,19 +53,26 @@ public struct ConvSettings: Sendable {
     /// Whether, among those, planes of about 24–48 pixels a side use F(4×4, 3×3) (36 products per 16 outputs
     /// instead of 64, relative error about 1e-5 instead of 1e-6). On by default; `DSH_WINOGRAD_4X4=0` turns it off.
     public var useWinograd4x4: Bool
+    /// Whether the small-plane Winograd products run with tiles as the GEMM block's rows and output channels as its
+    /// lanes (Tensor+WinogradTileRows.swift), which wastes less of each block on planes of a few dozen tiles. On by
+    /// default; `DSH_TILE_ROWS=0` turns it off.
+    public var useTileRows: Bool
 
-    public init(useWinograd: Bool, useDirect: Bool = true, useSmallWinograd: Bool = true, useWinograd4x4: Bool = true) {
+    public init(useWinograd: Bool, useDirect: Bool = true, useSmallWinograd: Bool = true, useWinograd4x4: Bool = true,
+                useTileRows: Bool = true) {
         self.useWinograd = useWinograd
         self.useDirect = useDirect
         self.useSmallWinograd = useSmallWinograd
         self.useWinograd4x4 = useWinograd4x4
+        self.useTileRows = useTileRows
     }
 
     /// The settings a process starts with.
     public static let standard = ConvSettings(useWinograd: ProcessInfo.processInfo.environment["DSH_WINOGRAD"] == "1",
                                               useDirect: ProcessInfo.processInfo.environment["DSH_DIRECT_CONV"] != "0",
                                               useSmallWinograd: ProcessInfo.processInfo.environment["DSH_SMALL_WINOGRAD"] != "0",
-                                              useWinograd4x4: ProcessInfo.processInfo.environment["DSH_WINOGRAD_4X4"] != "0")
+                                              useWinograd4x4: ProcessInfo.processInfo.environment["DSH_WINOGRAD_4X4"] != "0",
+                                              useTileRows: ProcessInfo.processInfo.environment["DSH_TILE_ROWS"] != "0")
 }
 
 extension Tensor {
@@ -135,7 +142,8 @@ extension Tensor {
             let winograd = unitStride && kh == 3 && kw == 3 && settings.useSmallWinograd
                 && cg >= settings.winogradMinChannels && og >= settings.winogradMinChannels
             let tile = settings.useWinograd4x4 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo) ? 4 : 2
-            let u = winograd ? cache?.winogradWeights(wt, groups: groups, tile: tile) : nil
+            let tileRows = tile == 2 && settings.useTileRows && Tensor.winogradSmallUsesTileRows(outHeight: ho, outWidth: wo)
+            let u = winograd ? cache?.winogradWeights(wt, groups: groups, tile: tile, transposed: tileRows) : nil
             let points = (tile + 2) * (tile + 2)
             let bv = bias?.contiguous()
             let bp = bv.map { UnsafePointer($0.storage.pointer + $0.offset) }
@@ -144,14 +152,15 @@ extension Tensor {
                     let input = xp + (b * c + g * cg) * h * w, output = yp + (b * o + g * og) * plane
                     let gb = bp.map { $0 + g * og }
                     if let u {
-                        let transformed = UnsafePointer(u.pointer + g * points * og * cg)
+                        let rowLength = tileRows ? Tensor.paddedOutChannels(og) : og
+                        let transformed = UnsafePointer(u.pointer + g * points * rowLength * cg)
                         if tile == 4 {
                             Tensor.winograd4x4Conv3x3(input: input, channels: cg, height: h, width: w, transformed: transformed,
                                                       outChannels: og, padH: ph, padW: pw, bias: gb,
                                                       output: output, outHeight: ho, outWidth: wo)
                         } else {
                             Tensor.winogradConv3x3Small(input: input, channels: cg, height: h, width: w, transformed: transformed,
-                                                        outChannels: og, padH: ph, padW: pw, bias: gb,
+                                                        tileRows: tileRows, outChannels: og, padH: ph, padW: pw, bias: gb,
                                                         output: output, outHeight: ho, outWidth: wo)
                         }
                     } else if unitStride {

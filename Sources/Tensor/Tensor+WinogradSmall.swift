@@ -21,8 +21,8 @@ extension Tensor {
     /// One image, one group: `output[O, Ho, Wo] = conv3x3(input[C, H, W]) + bias` for the transformed
     /// weights `u` (``winogradTransformWeights(_:outChannels:channels:into:)``), stride 1, zero padding.
     static func winogradConv3x3Small(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
-                                     transformed u: UnsafePointer<Float>, outChannels oc: Int, padH ph: Int, padW pw: Int,
-                                     bias: UnsafePointer<Float>?,
+                                     transformed u: UnsafePointer<Float>, tileRows: Bool = false, outChannels oc: Int,
+                                     padH ph: Int, padW pw: Int, bias: UnsafePointer<Float>?,
                                      output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
         let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2
         let wd = tilesW + 1, hd = tilesH + 1
@@ -35,7 +35,7 @@ extension Tensor {
         // channel, by (ξ, block of output channels) and by output channel, which divides the work evenly however
         // few positions there are. Larger planes give each thread its own run of positions, in chunks small
         // enough that a chunk's V and M (16·C and 16·O floats per position) stay in the core's cache.
-        let staged = positions <= 128 || threads == 1
+        let staged = positions <= 128 || threads == 1 || tileRows
         let shares = staged ? 1 : threads
         let perShare = ((positions + shares - 1) / shares + block - 1) / block * block
         let chunk = staged ? perShare : Swift.max(block, Swift.min(perShare, (1 << 16) / (16 * Swift.max(cc, oc)) / block * block))
@@ -43,7 +43,10 @@ extension Tensor {
         let quarter = (Swift.max(hd * wd, shares * perShare + wd + 1) + 8 + 7) / 8 * 8
         // The 16 planes of V (and of M) are written and read together; a 64-byte skew between them keeps
         // them from all landing in the same cache sets when C·chunk is a multiple of the 4 KB page.
-        let vPlane = cc * chunk + 16, mPlane = mRows * chunk + 16
+        let vPlane = cc * chunk + 16
+        // M[ξ][o][t], or with `tileRows` Mᵀ[ξ][p][o] (Tensor+WinogradTileRows.swift).
+        let tiles = tilesH * tilesW, op = paddedOutChannels(oc)
+        let mPlane = tileRows ? Tensor.tileRows(tiles) * op + 16 : mRows * chunk + 16
         let perShareScratch = 16 * vPlane + 16 * mPlane
         let qStorage = ScratchPool.shared.take(4 * cc * quarter)
         let sStorage = ScratchPool.shared.take(shares * perShareScratch)
@@ -57,6 +60,25 @@ extension Tensor {
             Parallel.forRange(cc, costPerItem: 4 * quarter + 48 * chunk, minWork: 1 << 14) { range in
                 buildQuarterPlanes(input: input, channels: range, geometry, into: quarters)
                 winogradInput(quarters: quarters, channels: range, geometry, from: 0, span: perShare, into: v, plane: vPlane)
+            }
+            if tileRows {
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: tiles) { positionBuffer in
+                  withUnsafeTemporaryAllocation(of: Float.self, capacity: op) { biasBuffer in
+                    guard let pos = positionBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
+                    for p in 0..<tiles { pos[p] = p / tilesW * wd + p % tilesW }
+                    for o in 0..<op { b[o] = o < oc ? bias?[o] ?? 0 : 0 }
+                    let oBlocks = op / 16
+                    Parallel.forRange(16 * oBlocks, costPerItem: 16 * cc * tiles, minWork: 1 << 14) { items in
+                        winogradTileRowProducts(ut: u, paddedOut: op, channels: cc, items: items, v: v, vPlane: vPlane,
+                                                vRow: chunk, positions: pos, tiles: tiles, m: m, mPlane: mPlane)
+                    }
+                    Parallel.forRange(tiles, costPerItem: 40 * oc, minWork: 1 << 14) { range in
+                        winogradTileRowOutput(m: m, mPlane: mPlane, paddedOut: op, outChannels: 0..<oc, tiles: range,
+                                              tilesW: tilesW, bias: b, output: output, outHeight: ho, outWidth: wo)
+                    }
+                  }
+                }
+                return
             }
             Parallel.forRange(16 * channelBlocks, costPerItem: DirectKernel.channels * cc * chunk, minWork: 1 << 14) { items in
                 winogradProducts(u: u, outChannels: oc, channels: cc, items: items, v: v, vPlane: vPlane, chunk: chunk,
@@ -326,11 +348,13 @@ public final class ConvWeightCache: @unchecked Sendable {
     public init() {}
 
     /// U for F(2×2, 3×3) (`tile` 2) or F(4×4, 3×3) (`tile` 4) for every group of the contiguous weight
-    /// `[O, C/groups, 3, 3]`, group after group.
-    func winogradWeights(_ weight: Tensor, groups: Int, tile: Int = 2) -> Storage {
+    /// `[O, C/groups, 3, 3]`, group after group: U[ξ][o][c], or with `transposed` Uᵀ[ξ][c][o] with each row
+    /// padded with zeros to ``Tensor/paddedOutChannels(_:)`` (the layout of the tile-rows products).
+    func winogradWeights(_ weight: Tensor, groups: Int, tile: Int = 2, transposed: Bool = false) -> Storage {
         lock.lock(); defer { lock.unlock() }
+        let key = transposed ? -tile : tile
         if let s = source, s.storage === weight.storage, s.offset == weight.offset, s.version == weight.storage.version {
-            if let u = transforms[tile] { return u }
+            if let u = transforms[key] { return u }
         } else {
             transforms = [:]
             source = (weight.storage, weight.offset, weight.storage.version)
@@ -347,7 +371,22 @@ public final class ConvWeightCache: @unchecked Sendable {
                 Tensor.winogradTransformWeights(src, outChannels: og, channels: cg, into: dst)
             }
         }
-        transforms[tile] = u
-        return u
+        guard transposed else {
+            transforms[key] = u
+            return u
+        }
+        let op = Tensor.paddedOutChannels(og)
+        let ut = Storage(uninitializedCount: groups * points * cg * op)
+        for g in 0..<groups {
+            for xi in 0..<points {
+                let src = u.pointer + (g * points + xi) * og * cg, dst = ut.pointer + (g * points + xi) * cg * op
+                for c in 0..<cg {
+                    for o in 0..<og { dst[c * op + o] = src[o * cg + c] }
+                    (dst + c * op + og).initialize(repeating: 0, count: op - og)
+                }
+            }
+        }
+        transforms[key] = ut
+        return ut
     }
 }

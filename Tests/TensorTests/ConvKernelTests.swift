@@ -58,6 +58,13 @@ struct ConvKernelTests {
         Shape(c: 32, o: 3, h: 32, w: 32),
         Shape(c: 64, o: 64, h: 8, w: 8),
         Shape(c: 12, o: 14, h: 3, w: 2, kh: 5, kw: 5, ph: 2, pw: 2),
+        // Planes small enough for F(2×2, 3×3) with tiles as the block's rows (Tensor+WinogradTileRows.swift):
+        // odd edges, output channels that fill neither 8 nor 16 lanes, batches, groups.
+        Shape(c: 17, o: 21, h: 7, w: 7),
+        Shape(c: 9, o: 40, h: 4, w: 6),
+        Shape(n: 2, c: 13, o: 11, h: 8, w: 8),
+        Shape(c: 128, o: 64, h: 8, w: 8),
+        Shape(c: 12, o: 10, h: 5, w: 3, groups: 2),
         // F(4×4, 3×3) sizes (24–48 a side), whole and ragged tiles.
         Shape(c: 40, o: 32, h: 32, w: 32),
         Shape(c: 24, o: 13, h: 24, w: 30),
@@ -83,8 +90,11 @@ struct ConvKernelTests {
         let scale = max(1, expected.map(abs).max() ?? 1)
         var winograd = ConvSettings(useWinograd: false)
         winograd.winogradMinChannels = 1
+        var winogradColumns = winograd
+        winogradColumns.useTileRows = false
         for (label, settings, cache) in [("direct", ConvSettings(useWinograd: false, useSmallWinograd: false), nil),
                                          ("winograd", winograd, ConvWeightCache()),
+                                         ("winograd, tiles as columns", winogradColumns, ConvWeightCache()),
                                          ("im2col", ConvSettings(useWinograd: false, useDirect: false), nil)] {
             let y = try Tensor.$convSettings.withValue(settings) {
                 try x.conv2d(weight: weight, bias: bias, stride: [s.stride, s.stride], padding: [s.ph, s.pw],
@@ -95,9 +105,34 @@ struct ConvKernelTests {
             #expect(y.shape == [s.n, s.o, ho, wo], "\(label) \(s)")
             let diff = zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 0
             // F(4×4, 3×3) rounds about ten times more than the direct sum (relative error near 1e-5).
-            let f4 = label == "winograd" && s.kh == 3 && s.stride == 1 && s.dilation == 1 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo)
+            let f4 = label.hasPrefix("winograd") && s.kh == 3 && s.stride == 1 && s.dilation == 1 && Tensor.useWinograd4x4(outHeight: ho, outWidth: wo)
             #expect(diff <= (f4 ? 1e-4 : 2e-5) * scale, "\(label) \(s): max difference \(diff)")
         }
+    }
+
+    @Test("tiles as rows give the same bits as tiles as columns (the same products, added in the same order)",
+          arguments: [(8, 8, 64, 64), (7, 7, 17, 21), (4, 6, 9, 40), (2, 2, 8, 8)])
+    func tileRowsBitIdentical(_ size: (Int, Int, Int, Int)) throws {
+        let (h, w, c, o) = size
+        #expect(Tensor.winogradSmallUsesTileRows(outHeight: h, outWidth: w))
+        let g = Generator(seed: UInt64(h * 100 + c))
+        let x = Tensor.randn([1, c, h, w], generator: g), weight = Tensor.randn([o, c, 3, 3], generator: g)
+        let bias = Tensor.randn([o], generator: g)
+        var rows = ConvSettings(useWinograd: false)
+        rows.winogradMinChannels = 1
+        var columns = rows
+        columns.useTileRows = false
+        let a = try Tensor.$convSettings.withValue(rows) { try x.conv2d(weight: weight, bias: bias, padding: [1, 1], cache: ConvWeightCache()) }
+        let b = try Tensor.$convSettings.withValue(columns) { try x.conv2d(weight: weight, bias: bias, padding: [1, 1], cache: ConvWeightCache()) }
+        #expect(a.scalars == b.scalars)
+    }
+
+    @Test("tiles as rows only where the usual layout wastes much of its blocks")
+    func tileRowsChoice() {
+        #expect(Tensor.winogradSmallUsesTileRows(outHeight: 8, outWidth: 8))     // 16 tiles in 32 positions
+        #expect(Tensor.winogradSmallUsesTileRows(outHeight: 4, outWidth: 4))
+        #expect(!Tensor.winogradSmallUsesTileRows(outHeight: 16, outWidth: 16))  // 64 tiles in 80
+        #expect(!Tensor.winogradSmallUsesTileRows(outHeight: 10, outWidth: 10))
     }
 
     @Test("the Winograd weight cache follows in-place writes to the weight and a new weight tensor")
