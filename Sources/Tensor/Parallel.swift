@@ -69,20 +69,21 @@ final class WorkerPool: @unchecked Sendable {
 
     let workers: Int
     private let spinNanoseconds: UInt64
-    /// Bumped once per job; workers compare it with the last job they ran.
-    private let generation = Atomic<Int>(0)
-    /// Workers still running their share of the current job.
-    private let pending = Atomic<Int>(0)
+    /// The current job's ticket: its number (bits 32…), its share count (bits 16–31) and the next share to hand out
+    /// (bits 0–15). A thread takes share i by moving the ticket from i to i + 1 with a compare-and-swap, so it can
+    /// only ever take a share of the job the ticket names, however late it comes.
+    private let ticket = Atomic<Int>(0)
+    /// Shares of the current job that have finished.
+    private let finished = Atomic<Int>(0)
     /// Set while some thread owns the pool.
     private let busy = Atomic<Bool>(false)
     /// Asks polling workers to sleep now.
     private let parked = Atomic<Bool>(false)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// The current job and its share count; written by the owner before `generation` is bumped, read by
-    /// workers after they see the bump.
+    /// The current job; written by the owner before it publishes the job's ticket, read by a thread only after it
+    /// has taken one of the job's shares.
     private nonisolated(unsafe) var job: ((Int) -> Void)?
-    private nonisolated(unsafe) var shares = 0
 
     private init(workers: Int, spinNanoseconds: UInt64) {
         self.workers = max(0, workers)
@@ -90,7 +91,7 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         for index in 0..<self.workers {
-            let thread = Thread { [unowned self] in self.workerLoop(share: index + 1) }
+            let thread = Thread { [unowned self] in self.workerLoop() }
             thread.name = "dsh-worker-\(index + 1)"
             thread.stackSize = 1 << 20
             thread.start()
@@ -109,20 +110,47 @@ final class WorkerPool: @unchecked Sendable {
         parked.store(true, ordering: .relaxed)
     }
 
-    /// Runs one job: share 0 on the calling thread, shares 1… on the workers; returns when all are done.
+    /// A hint to the CPU (and to a hypervisor that watches for spinning) that this thread is waiting.
+    @inline(__always)
+    static func relax() {
+    }
+
+    /// Runs one job: share 0 on the calling thread, the others on whichever thread takes them first; returns
+    /// when all are done. The caller takes any share no worker has started by the time its own is done, so a
+    /// worker that is slow to wake (or whose core the machine has lent elsewhere) delays nothing it has not begun.
     func run(shares: Int, _ body: (Int) -> Void) {
+        precondition(shares < 1 << 16)
         withoutActuallyEscaping(body) { body in
             job = body
-            self.shares = shares
-            pending.store(workers, ordering: .relaxed)
+            finished.store(0, ordering: .relaxed)
+            let number = (ticket.load(ordering: .relaxed) >> 32) &+ 1
             parked.store(false, ordering: .relaxed)
             pthread_mutex_lock(mutex)
-            generation.add(1, ordering: .releasing)
+            ticket.store(number << 32 | shares << 16 | 1, ordering: .releasing)  // share 0 is the caller's
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(mutex)
             body(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            var done = 1
+            while let share = takeShare() {
+                body(share)
+                done += 1
+            }
+            finished.add(done, ordering: .acquiringAndReleasing)
+            while finished.load(ordering: .acquiring) < shares { WorkerPool.relax() }
             job = nil
+        }
+    }
+
+    /// Takes the current job's next share, or returns nil when all have been taken.
+    @inline(__always)
+    private func takeShare() -> Int? {
+        var t = ticket.load(ordering: .acquiring)
+        while true {
+            let share = t & 0xFFFF, shares = (t >> 16) & 0xFFFF
+            if share >= shares { return nil }
+            let (taken, now) = ticket.compareExchange(expected: t, desired: t &+ 1, ordering: .acquiringAndReleasing)
+            if taken { return share }
+            t = now
         }
     }
 
@@ -132,27 +160,37 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    private func workerLoop(share: Int) {
+    @inline(never)
+    private func runShare(_ share: Int) {
+        if let job { job(share) }
+    }
+
+    private func workerLoop() {
         var seen = 0
         while true {
-            var current = generation.load(ordering: .acquiring)
+            var current = ticket.load(ordering: .acquiring) >> 32
             if current == seen {
                 let start = WorkerPool.now()
                 var polls = 0
                 while current == seen {
+                    WorkerPool.relax()
                     polls &+= 1
                     if polls & 63 == 0,
                        parked.load(ordering: .relaxed) || WorkerPool.now() &- start > spinNanoseconds {
                         pthread_mutex_lock(mutex)
-                        while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, mutex) }
+                        while ticket.load(ordering: .acquiring) >> 32 == seen { pthread_cond_wait(wake, mutex) }
                         pthread_mutex_unlock(mutex)
                     }
-                    current = generation.load(ordering: .acquiring)
+                    current = ticket.load(ordering: .acquiring) >> 32
                 }
             }
             seen = current
-            if share < shares, let job { job(share) }
-            pending.subtract(1, ordering: .releasing)
+            while let share = takeShare() {
+                runShare(share)
+                // Only now that this thread holds no reference to the job may the owner see it finished.
+                finished.add(1, ordering: .releasing)
+            }
         }
     }
 }
+

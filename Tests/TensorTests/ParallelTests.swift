@@ -21,6 +21,27 @@ struct ParallelTests {
         }
     }
 
+    @Test("every share of every job runs exactly once, when the caller's share is slow and when a worker's is")
+    func sharesRunOnce() {
+        let threads = Parallel.threadCount
+        let shares = min(threads, 4)
+        guard shares > 1 else { return }
+        let runs = Visits(2000 * shares)
+        for job in 0..<2000 {
+            Parallel.forEachShare(shares) { share in
+                // Alternate which share takes long, so that both the caller and the workers sometimes find the
+                // other shares taken and sometimes take them themselves.
+                if share == job % shares {
+                    var x = 0.0
+                    for i in 0..<(job % 7) * 200 { x += Double(i).squareRoot() }
+                    if x < 0 { runs.visit(0..<0) }
+                }
+                runs.visit((job * shares + share)..<(job * shares + share + 1))
+            }
+        }
+        #expect(runs.counts.allSatisfy { $0 == 1 })
+    }
+
     @Test("a forRange inside a share, and forRanges from several threads at once, still visit every index once")
     func nestedAndConcurrent() async {
         let outer = Visits(16 * 100)
