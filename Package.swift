@@ -32,7 +32,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimize),
+        .target(name: "CSupport"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CSupport"], swiftSettings: optimize),
         .target(name: "Diffusers", dependencies: ["Tensor"], resources: [.copy("Resources/tiny-cats-32")], swiftSettings: optimize),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG"], swiftSettings: optimize),
         .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], exclude: ["README.md", "Modules/Imaging/README.md"], swiftSettings: optimize),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import CSupport
 
 /// Splits work across the machine's cores.
 ///
@@ -113,6 +114,7 @@ final class WorkerPool: @unchecked Sendable {
     /// A hint to the CPU (and to a hypervisor that watches for spinning) that this thread is waiting.
     @inline(__always)
     static func relax() {
+        dsh_cpu_relax()
     }
 
     /// Runs one job: share 0 on the calling thread, the others on whichever thread takes them first; returns
