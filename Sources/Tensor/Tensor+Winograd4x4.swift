@@ -53,10 +53,13 @@ extension Tensor {
         typealias V8 = SIMD8<Float>
         let tilesH = (ho + 3) / 4, tilesW = (wo + 3) / 4
         let wd = tilesW + 1, hd = tilesH + 1
-        let positions = tilesH * wd
+        // V and M hold one position per tile, plus a spare per row of tiles unless a row is whole vectors of eight
+        // (32×32: 64 positions, four blocks of 16, instead of 72 in five).
+        let tw = tilesW % 8 == 0 ? tilesW : wd
+        let positions = tilesH * tw
         let block = DirectKernel.positions
         let span = (positions + block - 1) / block * block
-        let plane = (Swift.max(hd * wd, span + wd + 1) + 8 + 7) / 8 * 8     // one of the 16 planes
+        let plane = (Swift.max(hd * wd + 8, span + wd + 1) + 8 + 7) / 8 * 8     // one of the 16 planes
         let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
         let mRows = channelBlocks * DirectKernel.channels
         // A 64-byte skew between the 36 planes of V (and of M) keeps them out of each other's cache sets.
@@ -80,10 +83,11 @@ extension Tensor {
                     let out = v + c * span
                     var t = 0
                     while t < span {
+                        let src = tw == wd ? t : t / tw * wd + t % tw   // tile (t / tw, t mod tw) in the planes
                         // Rows of d: Bᵀ along each row (T[i][b] = Σ_j Bᵀ[b][j] d[i][j]).
                         for i in 0..<6 {
                             @inline(__always) func d(_ j: Int) -> V8 {
-                                UnsafeRawPointer(q + ((i % 4) * 4 + j % 4) * plane + t + (i / 4) * wd + j / 4).loadUnaligned(as: V8.self)
+                                UnsafeRawPointer(q + ((i % 4) * 4 + j % 4) * plane + src + (i / 4) * wd + j / 4).loadUnaligned(as: V8.self)
                             }
                             let (r0, r1, r2, r3, r4, r5) = Tensor.applyBT(d(0), d(1), d(2), d(3), d(4), d(5))
                             tmp[6 * i] = r0; tmp[6 * i + 1] = r1; tmp[6 * i + 2] = r2
@@ -141,7 +145,7 @@ extension Tensor {
                     for ty in 0..<tilesH {
                         for r in 0..<4 where 4 * ty + r < ho {
                             let out = dst + (4 * ty + r) * wo
-                            let s0 = y + (4 * r) * span + ty * wd, s1 = s0 + span, s2 = s1 + span, s3 = s2 + span
+                            let s0 = y + (4 * r) * span + ty * tw, s1 = s0 + span, s2 = s1 + span, s3 = s2 + span
                             // Whole tiles eight at a time: the four columns interleaved into 32 outputs.
                             var first = 0
                             while first + 8 <= tilesW && 4 * (first + 8) <= wo {
@@ -160,7 +164,7 @@ extension Tensor {
                                 if x + 4 <= wo {
                                     out[x] = s0[tx]; out[x + 1] = s1[tx]; out[x + 2] = s2[tx]; out[x + 3] = s3[tx]
                                 } else {
-                                    for k in 0..<(wo - x) { out[x + k] = y[(4 * r + k) * span + ty * wd + tx] }
+                                    for k in 0..<(wo - x) { out[x + k] = y[(4 * r + k) * span + ty * tw + tx] }
                                 }
                             }
                         }

@@ -65,6 +65,12 @@ struct ConvKernelTests {
         Shape(n: 2, c: 13, o: 11, h: 8, w: 8),
         Shape(c: 128, o: 64, h: 8, w: 8),
         Shape(c: 12, o: 10, h: 5, w: 3, groups: 2),
+        // Rows of tiles that are whole vectors of eight (V and M without the spare position), with a ragged last
+        // column, and with a tile count that leaves half a block of padding.
+        Shape(c: 16, o: 24, h: 16, w: 15),
+        Shape(c: 8, o: 12, h: 6, w: 16),
+        Shape(c: 8, o: 8, h: 26, w: 32),
+        Shape(c: 12, o: 20, h: 31, w: 29),
         // F(4×4, 3×3) sizes (24–48 a side), whole and ragged tiles.
         Shape(c: 40, o: 32, h: 32, w: 32),
         Shape(c: 24, o: 13, h: 24, w: 30),
