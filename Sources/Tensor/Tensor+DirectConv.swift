@@ -90,27 +90,33 @@ extension Tensor {
         let blocks = (positions + DirectKernel.positions - 1) / DirectKernel.positions
         let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
         let sStride = blocks * DirectKernel.positions
-        // The last block may read up to 16 + kW floats past the last channel's plane.
-        let xpCount = cc * plane + DirectKernel.positions + kw + 16
-        let xpStorage = ScratchPool.shared.take(xpCount)
+        // A 1×1 convolution without padding over whole blocks of positions reads only inside the input, which is
+        // then its own padded copy; otherwise the last block may read up to 16 + kW floats past the last plane.
+        let inPlace = taps == 1 && ph == 0 && pw == 0 && plane % DirectKernel.positions == 0
+        let xpCount = inPlace ? 0 : cc * plane + DirectKernel.positions + kw + 16
+        let xpStorage = inPlace ? nil : ScratchPool.shared.take(xpCount)
         let sStorage = ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
-        defer { ScratchPool.shared.recycle(xpStorage); ScratchPool.shared.recycle(sStorage) }
-        let xp = xpStorage.pointer, s = sStorage.pointer
+        defer { xpStorage.map { ScratchPool.shared.recycle($0) }; ScratchPool.shared.recycle(sStorage) }
+        let s = sStorage.pointer
 
         // xp: the input with its zero border.
-        Parallel.forRange(cc, costPerItem: plane, minWork: 1 << 14) { range in
-            for c in range {
-                let dst = xp + c * plane, src = input + c * h * w
-                if ph > 0 { dst.initialize(repeating: 0, count: ph * wp) }
-                for y in 0..<h {
-                    let row = dst + (y + ph) * wp
-                    if pw > 0 { row.initialize(repeating: 0, count: pw); (row + pw + w).initialize(repeating: 0, count: pw) }
-                    (row + pw).initialize(from: src + y * w, count: w)
+        if let xpStorage {
+            let xp = xpStorage.pointer
+            Parallel.forRange(cc, costPerItem: plane, minWork: 1 << 14) { range in
+                for c in range {
+                    let dst = xp + c * plane, src = input + c * h * w
+                    if ph > 0 { dst.initialize(repeating: 0, count: ph * wp) }
+                    for y in 0..<h {
+                        let row = dst + (y + ph) * wp
+                        if pw > 0 { row.initialize(repeating: 0, count: pw); (row + pw + w).initialize(repeating: 0, count: pw) }
+                        (row + pw).initialize(from: src + y * w, count: w)
+                    }
+                    if ph > 0 { (dst + (ph + h) * wp).initialize(repeating: 0, count: ph * wp) }
                 }
-                if ph > 0 { (dst + (ph + h) * wp).initialize(repeating: 0, count: ph * wp) }
             }
+            (xp + cc * plane).initialize(repeating: 0, count: xpCount - cc * plane)
         }
-        (xp + cc * plane).initialize(repeating: 0, count: xpCount - cc * plane)
+        let xp = xpStorage.map { UnsafePointer($0.pointer) } ?? input
 
         withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
             guard let offsets = offsets.baseAddress else { return }

@@ -51,6 +51,7 @@ struct ConvKernelTests {
         Shape(c: 9, o: 13, h: 8, w: 8, ph: 0, pw: 0),
         Shape(c: 10, o: 9, h: 7, w: 12, ph: 2, pw: 2),
         Shape(c: 5, o: 4, h: 6, w: 6, kh: 1, kw: 1, ph: 0, pw: 0),
+        Shape(c: 7, o: 9, h: 4, w: 8, kh: 1, kw: 1, ph: 0, pw: 0),     // whole blocks: read in place
         Shape(c: 4, o: 3, h: 9, w: 10, kh: 2, kw: 3, ph: 0, pw: 2),
         Shape(c: 20, o: 19, h: 16, w: 16),
         Shape(c: 1, o: 1, h: 32, w: 32),
