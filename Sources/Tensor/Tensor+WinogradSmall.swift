@@ -358,8 +358,8 @@ public final class ConvWeightCache: @unchecked Sendable {
     public init() {}
 
     /// U for F(2×2, 3×3) (`tile` 2) or F(4×4, 3×3) (`tile` 4) for every group of the contiguous weight
-    /// `[O, C/groups, 3, 3]`, group after group: U[ξ][o][c], or with `transposed` Uᵀ[ξ][c][o] with each row
-    /// padded with zeros to ``Tensor/paddedOutChannels(_:)`` (the layout of the tile-rows products).
+    /// `[O, C/groups, 3, 3]`, group after group: U[ξ][o][c], or with `transposed` Uᵀ[ξ][o / 16][c][o mod 16], the
+    /// output channels padded with zeros to ``Tensor/paddedOutChannels(_:)`` (the layout of the tile-rows products).
     func winogradWeights(_ weight: Tensor, groups: Int, tile: Int = 2, transposed: Bool = false) -> Storage {
         lock.lock(); defer { lock.unlock() }
         let key = transposed ? -tile : tile
@@ -390,9 +390,11 @@ public final class ConvWeightCache: @unchecked Sendable {
         for g in 0..<groups {
             for xi in 0..<points {
                 let src = u.pointer + (g * points + xi) * og * cg, dst = ut.pointer + (g * points + xi) * cg * op
-                for c in 0..<cg {
-                    for o in 0..<og { dst[c * op + o] = src[o * cg + c] }
-                    (dst + c * op + og).initialize(repeating: 0, count: op - og)
+                // Uᵀ[ξ][o / 16][c][o mod 16]: each block of 16 output channels is one contiguous run.
+                dst.initialize(repeating: 0, count: cg * op)
+                for o in 0..<og {
+                    let column = dst + (o / 16) * cg * 16 + o % 16
+                    for c in 0..<cg { column[c * 16] = src[o * cg + c] }
                 }
             }
         }

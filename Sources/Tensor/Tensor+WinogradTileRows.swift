@@ -10,7 +10,8 @@ import Foundation
 //     Mᵀ[ξ][p][o] = Σ_c V[ξ][c][t(p)] · Uᵀ[ξ][c][o]
 //
 // with the six rows broadcast from V down its channel column, only at real tiles p (t(p) = ty·wd + tx), and
-// the 16 lanes running over output channels (O padded to a multiple of 16 with zero weights). The sums are the
+// the 16 lanes running over output channels (O padded to a multiple of 16 with zero weights; Uᵀ is stored block
+// by block of 16 channels, so each block's weights are read front to back). The sums are the
 // same products added in the same order, so the result is bit-identical to the other layout. The output
 // transform then works on eight output channels per vector and writes each tile's outputs into the channel
 // planes one lane at a time.
@@ -45,7 +46,7 @@ extension Tensor {
                 var p0 = 0
                 while p0 < tiles {
                     for r in 0..<DirectKernel.channels { rows[r] = vx + positions[Swift.min(p0 + r, tiles - 1)] }
-                    DirectKernel.gemmStrided(x: ut + xi * cc * op + o0, plane: op, depth: cc, rows: rows, rowStride: vRow,
+                    DirectKernel.gemmStrided(x: ut + xi * cc * op + o0 * cc, plane: 16, depth: cc, rows: rows, rowStride: vRow,
                                              output: m + xi * mPlane + p0 * op + o0, outputStride: op)
                     p0 += DirectKernel.channels
                 }
