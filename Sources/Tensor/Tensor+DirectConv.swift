@@ -200,18 +200,20 @@ enum DirectKernel {
         store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
     }
 
-    /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k] · x[k·plane + 0..<16]`
-    /// (Winograd's U[ξ]·V[ξ]). A separate, non-inlined function: inlined into its caller, the compiler
-    /// interleaves loop iterations and spills accumulators, which halves the speed.
+    /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`
+    /// (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast operand runs down a
+    /// column of V). A separate, non-inlined function: inlined into its caller, the compiler interleaves loop
+    /// iterations and spills accumulators, which halves the speed.
     @inline(never)
     static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
-                     output: UnsafeMutablePointer<Float>, outputStride: Int) {
+                     weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
         var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
         let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
         var p = UnsafeRawPointer(x)
         let step = plane * MemoryLayout<Float>.stride
-        for k in 0..<depth {
+        var k = 0
+        for _ in 0..<depth {
             let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
             var b = V(repeating: w0[k]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
             b = V(repeating: w1[k]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
@@ -220,32 +222,7 @@ enum DirectKernel {
             b = V(repeating: w4[k]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
             b = V(repeating: w5[k]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
             p += step
-        }
-        store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
-    }
-
-    /// ``gemm`` with the broadcast operand read down a column: `output[r][0..<16] = Σ_k rows[r][k·rowStride] ·
-    /// x[k·plane + 0..<16]`. The small-image Winograd paths use it with the 16 lanes running over output channels and
-    /// the six rows over tiles, so a plane's few tiles fill the block.
-    @inline(never)
-    static func gemmStrided(x: UnsafePointer<Float>, plane: Int, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>,
-                            rowStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
-        var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
-        let w0 = rows[0], w1 = rows[1], w2 = rows[2], w3 = rows[3], w4 = rows[4], w5 = rows[5]
-        var p = UnsafeRawPointer(x)
-        let step = plane * MemoryLayout<Float>.stride
-        var i = 0
-        for _ in 0..<depth {
-            let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
-            var b = V(repeating: w0[i]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
-            b = V(repeating: w1[i]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
-            b = V(repeating: w2[i]); a20 = a20.addingProduct(x0, b); a21 = a21.addingProduct(x1, b)
-            b = V(repeating: w3[i]); a30 = a30.addingProduct(x0, b); a31 = a31.addingProduct(x1, b)
-            b = V(repeating: w4[i]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
-            b = V(repeating: w5[i]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
-            p += step
-            i += rowStride
+            k += weightStride
         }
         store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
     }

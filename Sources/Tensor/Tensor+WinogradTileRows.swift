@@ -31,7 +31,7 @@ extension Tensor {
     }
 
     /// Mᵀ for the work items ξ·(O′/16) + (block of 16 output channels), O′ = ``paddedOutChannels(_:)``: for each
-    /// run of six tiles, one ``DirectKernel/gemmStrided`` block. `positions[p]` is tile p's position in V's rows;
+    /// run of six tiles, one ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block. `positions[p]` is tile p's position in V's rows;
     /// Mᵀ's rows are `tiles` rounded up to six (the spare rows repeat the last tile).
     static func winogradTileRowProducts(ut: UnsafePointer<Float>, paddedOut op: Int, channels cc: Int, items: Range<Int>,
                                         v: UnsafePointer<Float>, vPlane: Int, vRow: Int,
@@ -46,8 +46,8 @@ extension Tensor {
                 var p0 = 0
                 while p0 < tiles {
                     for r in 0..<DirectKernel.channels { rows[r] = vx + positions[Swift.min(p0 + r, tiles - 1)] }
-                    DirectKernel.gemmStrided(x: ut + xi * cc * op + o0 * cc, plane: 16, depth: cc, rows: rows, rowStride: vRow,
-                                             output: m + xi * mPlane + p0 * op + o0, outputStride: op)
+                    DirectKernel.gemm(x: ut + xi * cc * op + o0 * cc, plane: 16, depth: cc, weights: rows, weightStride: vRow,
+                                      output: m + xi * mPlane + p0 * op + o0, outputStride: op)
                     p0 += DirectKernel.channels
                 }
             }
