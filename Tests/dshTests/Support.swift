@@ -50,14 +50,16 @@ enum DSH {
         inPipe.fileHandleForWriting.write(stdin.data(using: .utf8) ?? Data())
         try? inPipe.fileHandleForWriting.close()
         // Read both pipes concurrently so a full pipe never blocks the child.
-        var errData = Data()
-        let errThread = Thread { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        // The reader thread fills `errBox`; the caller reads it only after the thread has finished.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let errThread = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
         errThread.start()
         let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while errThread.isExecuting || !errThread.isFinished { usleep(1000) }
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 }
 
