@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// diffusers' `Attention` (models/attention_processor.py) as the UNet2D blocks use it — built
@@ -20,6 +21,8 @@ public struct Attention {
     let heads: Int
     let dimHead: Int
     let rescaleOutputFactor: Float
+    /// `to_q`, `to_k` and `to_v` stacked, so the three projections run as one convolution.
+    let projections = StackedProjections()
 
     /// - Parameters:
     ///   - queryDim: channels of the input.
@@ -41,25 +44,53 @@ public struct Attention {
         self.rescaleOutputFactor = Float(rescaleOutputFactor)
     }
 
-    /// The forward pass (see the type's documentation), on the channel-major layout the UNet passes in: each
-    /// projection `to_q(tokens)` is computed transposed, as a 1×1 convolution of `[B, C, H, W]` by the layer's own
-    /// weight (`(x·Wᵀ + b)ᵀ = W·xᵀ + b`), so neither the tokens nor the output are ever transposed in memory.
+    /// The forward pass (see the type's documentation), on the channel-major layout the UNet passes in: the
+    /// projections `to_q(tokens)`, `to_k(tokens)`, `to_v(tokens)` are computed transposed, as one 1×1 convolution of
+    /// `[B, C, H, W]` by the three weights stacked (`(x·Wᵀ + b)ᵀ = W·xᵀ + b`), and `to_out.0` likewise, so neither
+    /// the tokens nor the output are ever transposed in memory.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let b = input.shape[0], c = input.shape[1], height = input.shape[2], width = input.shape[3]
         let n = height * width, inner = heads * dimHead
         var x = input
         if let gn = groupNorm { x = try gn(x) }  // [B, C, H, W]
-        func project(_ layer: Linear) throws -> Tensor {
-            // [B, C, H, W] -> [B, h·d, H, W] -> [B, h, d, N] -> [B, h, N, d] (a view)
-            try x.conv2d(weight: layer.weight.view([inner, c, 1, 1]), bias: layer.bias)
-                .view([b, heads, dimHead, n]).transpose(2, 3)
+        let (weight, bias) = try projections([toQ, toK, toV])
+        let qkv = try x.conv2d(weight: weight.view([3 * inner, c, 1, 1]), bias: bias)  // [B, 3·h·d, H, W]
+        func part(_ i: Int) throws -> Tensor {
+            // [B, h·d, H, W] -> [B, h, d, N] -> [B, h, N, d] (a view)
+            try qkv.narrow(1, start: i * inner, length: inner).reshape([b, heads, dimHead, n]).transpose(2, 3)
         }
-        let q = try project(toQ), k = try project(toK), v = try project(toV)
+        let q = try part(0), k = try part(1), v = try part(2)
         var a = try Tensor.scaledDotProductAttention(query: q, key: k, value: v)  // [B, h, N, d]
         a = try a.permute([0, 1, 3, 2]).reshape([b, inner, height, width])  // [B, h, d, N] -> [B, h·d, H, W]
         a = try a.conv2d(weight: toOut.weight.view([c, inner, 1, 1]), bias: toOut.bias)  // to_out.0: [B, C, H, W]
         var out = try a + input
         if rescaleOutputFactor != 1 { out = try out / rescaleOutputFactor }
         return out
+    }
+}
+
+/// Linear layers' weights `[out, in]` and biases stacked along `out`, so that layers applied to the same input run as
+/// one product. Made on first use and again whenever one of the tensors is another tensor or was written in place
+/// (``Storage/version``), as ``ConvWeightCache`` does for transformed weights, so an edit through `state_dict()`
+/// is seen.
+final class StackedProjections: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sources: [(tensor: Tensor, version: Int)] = []
+    private var stacked: (weight: Tensor, bias: Tensor)?
+
+    /// The stacked weight `[Σ out, in]` and bias `[Σ out]` (zeros for a layer without one).
+    func callAsFunction(_ layers: [Linear]) throws -> (weight: Tensor, bias: Tensor) {
+        lock.lock(); defer { lock.unlock() }
+        let tensors = layers.flatMap { [$0.weight] + ($0.bias.map { [$0] } ?? []) }
+        if let stacked, sources.count == tensors.count,
+           zip(sources, tensors).allSatisfy({ $0.tensor.storage === $1.storage && $0.tensor.offset == $1.offset
+                                              && $0.version == $1.storage.version }) {
+            return stacked
+        }
+        let weight = try Tensor.cat(layers.map(\.weight), dim: 0)
+        let bias = try Tensor.cat(layers.map { $0.bias ?? Tensor.zeros([$0.weight.shape[0]]) }, dim: 0)
+        sources = tensors.map { ($0, $0.storage.version) }
+        stacked = (weight, bias)
+        return (weight, bias)
     }
 }
