@@ -24,10 +24,14 @@ struct AttentionTests {
         zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? 0
     }
 
-    @Test("the stacked channel-major projections give the token-major formula, and follow in-place edits of the weights")
-    func matchesFormulaAndFollowsEdits() throws {
-        let block = try Attention(WeightLoader.random(seed: 3), queryDim: 16, heads: 2, dimHead: 8, normGroups: 4, eps: 1e-6)
-        let x = Tensor.randn([2, 16, 4, 5], generator: Generator(seed: 9))
+    @Test("the channel-major projections give the token-major formula, and follow in-place edits of the weights",
+          arguments: [(16, 2, 8), (136, 1, 136)])   // stacked into one convolution, and (too large to stack) one by one
+    func matchesFormulaAndFollowsEdits(_ size: (Int, Int, Int)) throws {
+        let (channels, heads, dimHead) = size
+        #expect((3 * heads * dimHead * channels <= Attention.stackedWeightLimit) == (channels == 16))
+        let block = try Attention(WeightLoader.random(seed: 3), queryDim: channels, heads: heads, dimHead: dimHead,
+                                  normGroups: 4, eps: 1e-6)
+        let x = Tensor.randn([2, channels, 4, 5], generator: Generator(seed: 9))
         #expect(maxDifference(try block(x), try reference(block, x)) < 1e-5)
         // An edit through the tensor API (as through `state_dict()`) reaches the stacked weights.
         try block.toK.weight.mul_(3)

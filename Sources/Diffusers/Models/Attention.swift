@@ -23,6 +23,8 @@ public struct Attention {
     let rescaleOutputFactor: Float
     /// `to_q`, `to_k` and `to_v` stacked, so the three projections run as one convolution.
     let projections = StackedProjections()
+    /// The largest stacked projection weight (floats) worth keeping: 3 · 128 · 128, 192 KB.
+    static let stackedWeightLimit = 3 * 128 * 128
 
     /// - Parameters:
     ///   - queryDim: channels of the input.
@@ -45,21 +47,30 @@ public struct Attention {
     }
 
     /// The forward pass (see the type's documentation), on the channel-major layout the UNet passes in: the
-    /// projections `to_q(tokens)`, `to_k(tokens)`, `to_v(tokens)` are computed transposed, as one 1×1 convolution of
-    /// `[B, C, H, W]` by the three weights stacked (`(x·Wᵀ + b)ᵀ = W·xᵀ + b`), and `to_out.0` likewise, so neither
-    /// the tokens nor the output are ever transposed in memory.
+    /// projections `to_q(tokens)`, `to_k(tokens)`, `to_v(tokens)` are computed transposed, as 1×1 convolutions of
+    /// `[B, C, H, W]` by the layers' weights (`(x·Wᵀ + b)ᵀ = W·xᵀ + b`; for small layers one convolution by the three
+    /// stacked), and `to_out.0` likewise, so neither the tokens nor the output are ever transposed in memory.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let b = input.shape[0], c = input.shape[1], height = input.shape[2], width = input.shape[3]
         let n = height * width, inner = heads * dimHead
         var x = input
         if let gn = groupNorm { x = try gn(x) }  // [B, C, H, W]
-        let (weight, bias) = try projections([toQ, toK, toV])
-        let qkv = try x.conv2d(weight: weight.view([3 * inner, c, 1, 1]), bias: bias)  // [B, 3·h·d, H, W]
-        func part(_ i: Int) throws -> Tensor {
-            // [B, h·d, H, W] -> [B, h, d, N] -> [B, h, N, d] (a view)
-            try qkv.narrow(1, start: i * inner, length: inner).reshape([b, heads, dimHead, n]).transpose(2, 3)
+        // Small layers (a 32×32 model's) run as one convolution over the stacked weights, which saves two
+        // dispatches of a few microseconds each; large ones separately, where that is nothing and a stacked copy
+        // of the weights would cost megabytes.
+        let stack = 3 * inner * c <= Attention.stackedWeightLimit
+        var qkv: Tensor? = nil  // [B, 3·h·d, H, W]
+        if stack {
+            let (weight, bias) = try projections([toQ, toK, toV])
+            qkv = try x.conv2d(weight: weight.view([3 * inner, c, 1, 1]), bias: bias)
         }
-        let q = try part(0), k = try part(1), v = try part(2)
+        func part(_ i: Int, _ layer: Linear) throws -> Tensor {
+            // [B, h·d, H, W] -> [B, h, d, N] -> [B, h, N, d] (a view)
+            let projected = try qkv?.narrow(1, start: i * inner, length: inner)
+                ?? x.conv2d(weight: layer.weight.view([inner, c, 1, 1]), bias: layer.bias)
+            return try projected.reshape([b, heads, dimHead, n]).transpose(2, 3)
+        }
+        let q = try part(0, toQ), k = try part(1, toK), v = try part(2, toV)
         var a = try Tensor.scaledDotProductAttention(query: q, key: k, value: v)  // [B, h, N, d]
         a = try a.permute([0, 1, 3, 2]).reshape([b, inner, height, width])  // [B, h, d, N] -> [B, h·d, H, W]
         a = try a.conv2d(weight: toOut.weight.view([c, inner, 1, 1]), bias: toOut.bias)  // to_out.0: [B, C, H, W]
