@@ -50,7 +50,7 @@ extension Tensor {
         let vPlane = cc * chunk + 16
         // M[ξ][o][t], or with `tileRows` Mᵀ[ξ][p][o] (Tensor+WinogradTileRows.swift).
         let tiles = tilesH * tilesW, op = paddedOutChannels(oc)
-        let mPlane = tileRows ? Tensor.tileRows(tiles) * op + 16 : mRows * chunk + 16
+        let mPlane = tileRows ? Tensor.transposedRows(tiles) * op + 16 : mRows * chunk + 16
         let perShareScratch = 16 * vPlane + 16 * mPlane
         let qStorage = ScratchPool.shared.take(4 * cc * quarter)
         let sStorage = ScratchPool.shared.take(shares * perShareScratch)
@@ -78,7 +78,7 @@ extension Tensor {
                                                 vRow: chunk, positions: pos, tiles: tiles, m: m, mPlane: mPlane)
                     }
                     Parallel.forRange(tiles, costPerItem: 40 * oc, minWork: 1 << 14) { range in
-                        winogradTileRowOutput(m: m, mPlane: mPlane, paddedOut: op, outChannels: 0..<oc, tiles: range,
+                        winogradTileRowOutput(m: m, mPlane: mPlane, paddedOut: op, outChannels: oc, tiles: range,
                                               tilesW: tilesW, bias: b, output: output, outHeight: ho, outWidth: wo)
                     }
                   }

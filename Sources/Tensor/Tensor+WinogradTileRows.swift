@@ -31,8 +31,9 @@ extension Tensor {
     }
 
     /// Mᵀ for the work items ξ·(O′/16) + (block of 16 output channels), O′ = ``paddedOutChannels(_:)``: for each
-    /// run of six tiles, one ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block. `positions[p]` is tile p's position in V's rows;
-    /// Mᵀ's rows are `tiles` rounded up to six (the spare rows repeat the last tile).
+    /// run of six tiles, one ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block.
+    /// `positions[p]` is tile p's position in V's rows; Mᵀ has ``transposedRows(_:)`` rows (the spare rows repeat the
+    /// last tile).
     static func winogradTileRowProducts(ut: UnsafePointer<Float>, paddedOut op: Int, channels cc: Int, items: Range<Int>,
                                         v: UnsafePointer<Float>, vPlane: Int, vRow: Int,
                                         positions: UnsafePointer<Int>, tiles: Int,
@@ -55,11 +56,11 @@ extension Tensor {
     }
 
     /// Rows of Mᵀ for `tiles` tiles, padded to the products' blocks of six.
-    static func tileRows(_ tiles: Int) -> Int { (tiles + DirectKernel.channels - 1) / DirectKernel.channels * DirectKernel.channels }
+    static func transposedRows(_ tiles: Int) -> Int { (tiles + DirectKernel.channels - 1) / DirectKernel.channels * DirectKernel.channels }
 
-    /// F(2×2, 3×3)'s Y = Aᵀ M A + bias from Mᵀ, for the given tiles (index p = ty·tilesW + tx) and output channels
-    /// (starting at a multiple of 8), eight channels at a time; `bias` holds O′ values (zeros where the layer has none).
-    static func winogradTileRowOutput(m: UnsafePointer<Float>, mPlane: Int, paddedOut op: Int, outChannels: Range<Int>,
+    /// F(2×2, 3×3)'s Y = Aᵀ M A + bias from Mᵀ, for the given tiles (index p = ty·tilesW + tx), eight output channels
+    /// at a time; `bias` holds O′ values (zeros where the layer has none).
+    static func winogradTileRowOutput(m: UnsafePointer<Float>, mPlane: Int, paddedOut op: Int, outChannels oc: Int,
                                       tiles: Range<Int>, tilesW: Int, bias: UnsafePointer<Float>,
                                       output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
         typealias V8 = SIMD8<Float>
@@ -68,8 +69,7 @@ extension Tensor {
             let oy = 2 * (p / tilesW), ox = 2 * (p % tilesW)
             let right = ox + 1 < wo, below = oy + 1 < ho
             let mp = m + p * op
-            let oc = outChannels.upperBound
-            var o0 = outChannels.lowerBound
+            var o0 = 0
             while o0 < oc {
                 @inline(__always) func ld(_ xi: Int) -> V8 { UnsafeRawPointer(mp + xi * mPlane + o0).loadUnaligned(as: V8.self) }
                 let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
