@@ -1,4 +1,7 @@
 import Foundation
+#if arch(x86_64)
+import TensorAVX512
+#endif
 
 // Direct convolution for small images (stride 1, dilation 1), with no im2col panel and no BLAS call.
 //
@@ -64,10 +67,14 @@ extension Tensor {
                     let o0 = cb * DirectKernel.channels
                     for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
                     var t = 0
-                    while t < cols {
+                    while t + 2 * DirectKernel.positions <= cols {
+                        DirectKernel.gemmPair(x: panel + t, second: DirectKernel.positions, plane: cols, depth: k,
+                                              weights: rows, output: s + o0 * cols + t, outputStride: cols)
+                        t += 2 * DirectKernel.positions
+                    }
+                    if t < cols {
                         DirectKernel.gemm(x: panel + t, plane: cols, depth: k, weights: rows,
                                           output: s + o0 * cols + t, outputStride: cols)
-                        t += DirectKernel.positions
                     }
                     for o in o0..<Swift.min(oc, o0 + DirectKernel.channels) {
                         let src = s + o * cols, dst = output + o * plane, b = bias?[o] ?? 0
@@ -130,14 +137,20 @@ extension Tensor {
                         let o0 = cb * DirectKernel.channels
                         // Rows past the last channel repeat it; their sums land in s's spare rows.
                         for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
-                        // Constant tap counts for the common kernels, so the tap loop unrolls.
-                        for b in range {
+                        // Constant tap counts for the common kernels, so the tap loop unrolls; a 1×1 filter is a
+                        // plain GEMM, run two blocks at a time.
+                        var b = range.lowerBound
+                        while b < range.upperBound {
                             let q = b * DirectKernel.positions
                             let x = xp + q, out = s + o0 * sStride + q
                             switch taps {
                             case 9:
                                 DirectKernel.run(x: x, plane: plane, channels: cc, taps: 9, offsets: offs,
                                                  weights: rows, output: out, outputStride: sStride)
+                            case 1 where b + 1 < range.upperBound:
+                                DirectKernel.gemmPair(x: x + offs[0], second: DirectKernel.positions, plane: plane,
+                                                      depth: cc, weights: rows, output: out, outputStride: sStride)
+                                b += 1
                             case 1:
                                 DirectKernel.gemm(x: x + offs[0], plane: plane, depth: cc, weights: rows,
                                                   output: out, outputStride: sStride)
@@ -145,6 +158,7 @@ extension Tensor {
                                 DirectKernel.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offs,
                                                  weights: rows, output: out, outputStride: sStride)
                             }
+                            b += 1
                         }
                     }
                 }
@@ -166,16 +180,32 @@ extension Tensor {
     }
 }
 
-/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv``.
+/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv`` and of the Winograd products.
 enum DirectKernel {
     static let channels = 6
     static let positions = 16
     typealias V = SIMD8<Float>
 
     /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<6.
+    /// With AVX-512, ``DirectKernel512`` runs it: one zmm register per row, the same sums in the same order.
     @inline(__always)
     static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                     weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        #if arch(x86_64)
+        if CPUFeatures.avx512 {
+            return DirectKernel512.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights,
+                                       output: output, outputStride: outputStride)
+        }
+        #endif
+        runPortable(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
+                    outputStride: outputStride)
+    }
+
+    /// ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` in two 8-lane vectors per row (AVX2 on
+    /// x86-64, NEON pairs on ARM).
+    @inline(__always)
+    static func runPortable(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
+                            weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
         var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
         let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
@@ -204,9 +234,24 @@ enum DirectKernel {
     /// (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast operand runs down a
     /// column of V). A separate, non-inlined function: inlined into its caller, the compiler interleaves loop
     /// iterations and spills accumulators, which halves the speed.
-    @inline(never)
+    /// With AVX-512, ``DirectKernel512`` runs it (the same sums in the same order).
+    @inline(__always)
     static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                      weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        #if arch(x86_64)
+        if CPUFeatures.avx512 {
+            return DirectKernel512.gemm(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
+                                        output: output, outputStride: outputStride)
+        }
+        #endif
+        gemmPortable(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
+                     outputStride: outputStride)
+    }
+
+    /// ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` in two 8-lane vectors per row.
+    @inline(never)
+    static func gemmPortable(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
+                             weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
         var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
         let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
@@ -225,6 +270,25 @@ enum DirectKernel {
             k += weightStride
         }
         store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
+    }
+
+    /// Two ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks side by side: the second
+    /// reads x at `x + second` and writes at `output + 16`. With AVX-512 one kernel runs both (twelve
+    /// accumulators); otherwise the two blocks run one after the other.
+    @inline(__always)
+    static func gemmPair(x: UnsafePointer<Float>, second: Int, plane: Int, depth: Int,
+                         weights: UnsafePointer<UnsafePointer<Float>>, weightStride: Int = 1,
+                         output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        #if arch(x86_64)
+        if CPUFeatures.avx512 {
+            return DirectKernel512.gemmPair(x: x, second: second, plane: plane, depth: depth, weights: weights,
+                                            weightStride: weightStride, output: output, outputStride: outputStride)
+        }
+        #endif
+        gemmPortable(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
+                     outputStride: outputStride)
+        gemmPortable(x: x + second, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
+                     output: output + positions, outputStride: outputStride)
     }
 
     @inline(__always)

@@ -72,8 +72,8 @@ extension Tensor {
                     guard let pos = positionBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
                     for p in 0..<tiles { pos[p] = p / tilesW * tileRowWidth + p % tilesW }
                     for o in 0..<op { b[o] = o < oc ? bias?[o] ?? 0 : 0 }
-                    let oBlocks = op / 16
-                    Parallel.forRange(16 * oBlocks, costPerItem: 16 * cc * tiles, minWork: 1 << 14) { items in
+                    let oPairs = winogradTileRowPairs(paddedOut: op)
+                    Parallel.forRange(16 * oPairs, costPerItem: 32 * cc * tiles, minWork: 1 << 14) { items in
                         winogradTileRowProducts(ut: u, paddedOut: op, channels: cc, items: items, v: v, vPlane: vPlane,
                                                 vRow: chunk, positions: pos, tiles: tiles, m: m, mPlane: mPlane)
                     }
@@ -209,10 +209,14 @@ extension Tensor {
                 // Rows past the last channel repeat it; their sums land in M's spare rows.
                 for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
                 var t = 0
-                while t < span {
+                while t + 2 * DirectKernel.positions <= span {
+                    DirectKernel.gemmPair(x: v + xi * vPlane + t, second: DirectKernel.positions, plane: chunk, depth: cc,
+                                          weights: rows, output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
+                    t += 2 * DirectKernel.positions
+                }
+                if t < span {
                     DirectKernel.gemm(x: v + xi * vPlane + t, plane: chunk, depth: cc, weights: rows,
                                       output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
-                    t += DirectKernel.positions
                 }
             }
         }

@@ -30,25 +30,37 @@ extension Tensor {
         return tilesH * tilesW * 10 < span * 7
     }
 
-    /// Mᵀ for the work items ξ·(O′/16) + (block of 16 output channels), O′ = ``paddedOutChannels(_:)``: for each
-    /// run of six tiles, one ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block.
+    /// Work items per ξ of ``winogradTileRowProducts(ut:paddedOut:channels:items:v:vPlane:vRow:positions:tiles:m:mPlane:)``:
+    /// pairs of blocks of 16 output channels (the last may be a single block).
+    static func winogradTileRowPairs(paddedOut op: Int) -> Int { (op / 16 + 1) / 2 }
+
+    /// Mᵀ for the work items ξ·P + (pair of blocks of 16 output channels), P = ``winogradTileRowPairs(paddedOut:)``,
+    /// O′ = ``paddedOutChannels(_:)``: for each run of six tiles, one
+    /// ``DirectKernel/gemmPair(x:second:plane:depth:weights:weightStride:output:outputStride:)`` block (a
+    /// ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block for a last single one).
     /// `positions[p]` is tile p's position in V's rows; Mᵀ has ``transposedRows(_:)`` rows (the spare rows repeat the
     /// last tile).
     static func winogradTileRowProducts(ut: UnsafePointer<Float>, paddedOut op: Int, channels cc: Int, items: Range<Int>,
                                         v: UnsafePointer<Float>, vPlane: Int, vRow: Int,
                                         positions: UnsafePointer<Int>, tiles: Int,
                                         m: UnsafeMutablePointer<Float>, mPlane: Int) {
-        let oBlocks = op / 16
+        let oPairs = winogradTileRowPairs(paddedOut: op)
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { buf in
             guard let rows = buf.baseAddress else { return }
             for item in items {
-                let xi = item / oBlocks, o0 = (item % oBlocks) * 16
-                let vx = v + xi * vPlane
+                let xi = item / oPairs, o0 = (item % oPairs) * 32
+                let vx = v + xi * vPlane, x = ut + xi * cc * op + o0 * cc
                 var p0 = 0
                 while p0 < tiles {
                     for r in 0..<DirectKernel.channels { rows[r] = vx + positions[Swift.min(p0 + r, tiles - 1)] }
-                    DirectKernel.gemm(x: ut + xi * cc * op + o0 * cc, plane: 16, depth: cc, weights: rows, weightStride: vRow,
-                                      output: m + xi * mPlane + p0 * op + o0, outputStride: op)
+                    let out = m + xi * mPlane + p0 * op + o0
+                    if o0 + 16 < op {
+                        DirectKernel.gemmPair(x: x, second: 16 * cc, plane: 16, depth: cc, weights: rows, weightStride: vRow,
+                                              output: out, outputStride: op)
+                    } else {
+                        DirectKernel.gemm(x: x, plane: 16, depth: cc, weights: rows, weightStride: vRow, output: out,
+                                          outputStride: op)
+                    }
                     p0 += DirectKernel.channels
                 }
             }
