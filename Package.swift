@@ -15,8 +15,9 @@ let releaseFlags = ["-Ounchecked"]
 let optimize: [SwiftSetting] = [
     .unsafeFlags(releaseFlags, .when(configuration: .release)),
 ]
-// TensorAVX512 holds AVX-512 versions of Tensor's hottest loops, compiled for Skylake-AVX512 (in every
-// configuration: its code only runs where the CPU has those instructions, which Tensor checks at run time).
+// TensorKernels holds the hottest loops as inlinable bodies; Tensor compiles them with the flags above, and
+// TensorAVX512 compiles the same bodies for Skylake-AVX512 (in every configuration: Tensor calls that module only
+// where the CPU has those instructions, which it checks at run time).
 #if arch(x86_64)
 let avx512Flags = ["-target-cpu", "skylake-avx512", "-DDSH_AVX512"]
 #else
@@ -44,15 +45,16 @@ let package = Package(
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
 
         .target(name: "CSupport"),
-        .target(name: "TensorAVX512", swiftSettings: optimizeAVX512),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CSupport", "TensorAVX512"], swiftSettings: optimize),
+        .target(name: "TensorKernels", swiftSettings: optimize),
+        .target(name: "TensorAVX512", dependencies: ["TensorKernels"], swiftSettings: optimizeAVX512),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CSupport", "TensorKernels", "TensorAVX512"], swiftSettings: optimize),
         .target(name: "Diffusers", dependencies: ["Tensor"], resources: [.copy("Resources/tiny-cats-32")], swiftSettings: optimize),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG"], swiftSettings: optimize),
         .target(name: "Script", dependencies: ["Tensor", "Diffusers", "Imaging"], exclude: ["README.md", "Modules/Imaging/README.md"], swiftSettings: optimize),
         .executableTarget(name: "dsh", dependencies: ["Script", "CReadline"]),
         .executableTarget(name: "dsh-bench", dependencies: ["Tensor", "Diffusers", "Script", "Imaging"], path: "Sources/Benchmarks", swiftSettings: optimize),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorAVX512"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels", "TensorAVX512"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusersTests", dependencies: ["Diffusers"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Golden"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script"], exclude: ["Conformance"]),

@@ -1,4 +1,5 @@
 import Foundation
+import TensorKernels
 #if arch(x86_64)
 import TensorAVX512
 #endif
@@ -11,8 +12,9 @@ import TensorAVX512
 //
 //     s[o][q] = Σ_c Σ_(i,j) w[o][c][i][j] · xp[c][q + i·Wp + j]
 //
-// for 6 output channels × 16 consecutive positions at a time (12 AVX registers of accumulators; per
-// channel and tap, two vector loads of x, six broadcasts of w and twelve FMAs), over every q < Ho·Wp.
+// for 6 output channels × 16 consecutive positions at a time (six 16-lane accumulators: twelve AVX2 registers, or
+// six AVX-512 ones; per channel and tap, one 16-float load of x, six broadcasts of w and six 16-lane FMAs), over
+// every q < Ho·Wp.
 // Positions with ox ≥ Wo fall on the padding columns and are dropped when s is copied (with the bias)
 // into the output. The weights are read in place, in PyTorch's [O][C][kH][kW] layout.
 //
@@ -180,14 +182,14 @@ extension Tensor {
     }
 }
 
-/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv`` and of the Winograd products.
+/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv`` and of the Winograd products: TensorKernels'
+/// ``GEMMBlock``, compiled here for the portable instruction set, or in TensorAVX512 where the CPU has AVX-512
+/// (the same sums in the same order, so the same bits).
 enum DirectKernel {
     static let channels = 6
     static let positions = 16
-    typealias V = SIMD8<Float>
 
     /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<6.
-    /// With AVX-512, ``DirectKernel512`` runs it: one zmm register per row, the same sums in the same order.
     @inline(__always)
     static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                     weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
@@ -201,40 +203,18 @@ enum DirectKernel {
                     outputStride: outputStride)
     }
 
-    /// ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` in two 8-lane vectors per row (AVX2 on
-    /// x86-64, NEON pairs on ARM).
+    /// ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` for the portable instruction set,
+    /// inlined, so that a constant tap count unrolls the tap loop.
     @inline(__always)
     static func runPortable(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                             weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
-        var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        var xc = x
-        var k = 0
-        for _ in 0..<cc {
-            // The tap offsets come from memory, so the compiler cannot share loads between taps (which
-            // would need more registers than there are and spill the accumulators).
-            for t in 0..<taps {
-                let p = UnsafeRawPointer(xc + offsets[t])
-                let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
-                var b = V(repeating: w0[k + t]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
-                b = V(repeating: w1[k + t]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
-                b = V(repeating: w2[k + t]); a20 = a20.addingProduct(x0, b); a21 = a21.addingProduct(x1, b)
-                b = V(repeating: w3[k + t]); a30 = a30.addingProduct(x0, b); a31 = a31.addingProduct(x1, b)
-                b = V(repeating: w4[k + t]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
-                b = V(repeating: w5[k + t]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
-            }
-            k += taps
-            xc += plane
-        }
-        store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
+        GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
+                      outputStride: outputStride)
     }
 
     /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`
     /// (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast operand runs down a
-    /// column of V). A separate, non-inlined function: inlined into its caller, the compiler interleaves loop
-    /// iterations and spills accumulators, which halves the speed.
-    /// With AVX-512, ``DirectKernel512`` runs it (the same sums in the same order).
+    /// column of V).
     @inline(__always)
     static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                      weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
@@ -248,33 +228,19 @@ enum DirectKernel {
                      outputStride: outputStride)
     }
 
-    /// ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` in two 8-lane vectors per row.
+    /// ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` for the portable instruction set. A separate,
+    /// non-inlined function: inlined into its caller, the compiler interleaves loop iterations and spills
+    /// accumulators, which halves the speed.
     @inline(never)
     static func gemmPortable(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                              weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
-        var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        var p = UnsafeRawPointer(x)
-        let step = plane * MemoryLayout<Float>.stride
-        var k = 0
-        for _ in 0..<depth {
-            let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
-            var b = V(repeating: w0[k]); a00 = a00.addingProduct(x0, b); a01 = a01.addingProduct(x1, b)
-            b = V(repeating: w1[k]); a10 = a10.addingProduct(x0, b); a11 = a11.addingProduct(x1, b)
-            b = V(repeating: w2[k]); a20 = a20.addingProduct(x0, b); a21 = a21.addingProduct(x1, b)
-            b = V(repeating: w3[k]); a30 = a30.addingProduct(x0, b); a31 = a31.addingProduct(x1, b)
-            b = V(repeating: w4[k]); a40 = a40.addingProduct(x0, b); a41 = a41.addingProduct(x1, b)
-            b = V(repeating: w5[k]); a50 = a50.addingProduct(x0, b); a51 = a51.addingProduct(x1, b)
-            p += step
-            k += weightStride
-        }
-        store(output, outputStride, a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51)
+        GEMMBlock.gemm(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
+                       outputStride: outputStride)
     }
 
-    /// Two ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks side by side: the second
-    /// reads x at `x + second` and writes at `output + 16`. With AVX-512 one kernel runs both (twelve
-    /// accumulators); otherwise the two blocks run one after the other.
+    /// Two ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks side by side: the second reads x at
+    /// `x + second` and writes at `output + 16`. With AVX-512 one kernel runs both (twelve accumulators); otherwise
+    /// the two blocks run one after the other, as twelve two-register accumulators would not fit.
     @inline(__always)
     static func gemmPair(x: UnsafePointer<Float>, second: Int, plane: Int, depth: Int,
                          weights: UnsafePointer<UnsafePointer<Float>>, weightStride: Int = 1,
@@ -289,18 +255,5 @@ enum DirectKernel {
                      outputStride: outputStride)
         gemmPortable(x: x + second, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
                      output: output + positions, outputStride: outputStride)
-    }
-
-    @inline(__always)
-    private static func store(_ output: UnsafeMutablePointer<Float>, _ stride: Int,
-                              _ a00: V, _ a01: V, _ a10: V, _ a11: V, _ a20: V, _ a21: V,
-                              _ a30: V, _ a31: V, _ a40: V, _ a41: V, _ a50: V, _ a51: V) {
-        @inline(__always) func row(_ r: Int, _ lo: V, _ hi: V) {
-            let o = UnsafeMutableRawPointer(output + r * stride)
-            o.storeBytes(of: lo, as: V.self)
-            o.storeBytes(of: hi, toByteOffset: 32, as: V.self)
-        }
-        row(0, a00, a01); row(1, a10, a11); row(2, a20, a21)
-        row(3, a30, a31); row(4, a40, a41); row(5, a50, a51)
     }
 }

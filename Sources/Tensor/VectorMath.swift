@@ -1,69 +1,20 @@
 import Foundation
+import TensorKernels
+#if arch(x86_64)
+import TensorAVX512
+#endif
 
 /// Vectorised float kernels for the NN ops (16 lanes, AVX-512 friendly).
 enum VectorMath {
     typealias V = SIMD16<Float>
 
-    /// `exp(x)`, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n` from the
-    /// exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf` above 88.72, NaN
-    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2).
+    /// `exp(x)` within 2 ulp of libm (Cephes' expf: TensorKernels' ``VectorKernels/exp(_:)-(Float)``).
     @inline(__always)
-    static func exp(_ x: Float) -> Float {
-        let hi: Float = 88.7228394, lo: Float = -87.3365448
-        let xc = x > hi ? hi : (x < lo ? lo : x)
-        // Round x·log2(e) to the nearest integer by adding 1.5·2^23: the sum's low mantissa bits are n.
-        let magic: Float = 12582912
-        let t = xc * 1.44269504088896341 + magic
-        let n = t - magic
-        var r = xc - n * 0.693359375
-        r = r - n * -2.12194440e-4
-        let r2 = r * r
-        var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * r2 + r + 1
-        // 2^n as 2^(n/2)·2^(n−n/2), so n = 128 (x near 88.7) and n = −126 stay in range.
-        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
-        let n1 = ni &>> 1, n2 = ni &- n1
-        let s1 = Float(bitPattern: UInt32(bitPattern: (n1 &+ 127) &<< 23))
-        let s2 = Float(bitPattern: UInt32(bitPattern: (n2 &+ 127) &<< 23))
-        var result = p * s1 * s2
-        result = x < lo ? 0 : result
-        result = x > hi ? .infinity : result
-        return x != x ? x : result
-    }
+    static func exp(_ x: Float) -> Float { VectorKernels.exp(x) }
 
-    /// ``exp(_:)`` on 16 lanes, the same operations in the same order, so every lane is bit-identical to the
-    /// scalar function. Written on `SIMD16` rather than left to the vectoriser, because with 8-lane AVX2
-    /// registers this gives two independent polynomial chains per iteration, and the chain's latency, not the
-    /// arithmetic, is what limits a loop over `exp` (SiLU over a 32K plane: 1.19 → 0.96 ns per value).
+    /// ``exp(_:)-(Float)`` on 16 lanes, every lane bit-identical to the scalar function.
     @inline(__always)
-    static func exp(_ x: V) -> V {
-        let hi = V(repeating: 88.7228394), lo = V(repeating: -87.3365448)
-        let xc = x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo)
-        let magic = V(repeating: 12582912)
-        let t = xc * V(repeating: 1.44269504088896341) + magic
-        let n = t - magic
-        var r = xc - n * V(repeating: 0.693359375)
-        r = r - n * V(repeating: -2.12194440e-4)
-        let r2 = r * r
-        var p = V(repeating: 1.9875691500e-4)
-        p = p * r + V(repeating: 1.3981999507e-3)
-        p = p * r + V(repeating: 8.3334519073e-3)
-        p = p * r + V(repeating: 4.1665795894e-2)
-        p = p * r + V(repeating: 1.6666665459e-1)
-        p = p * r + V(repeating: 5.0000001201e-1)
-        p = p * r2 + r + V(repeating: 1)
-        let ni = SIMD16<Int32>(truncatingIfNeeded: unsafeBitCast(t, to: SIMD16<UInt32>.self)) &- 0x4B40_0000
-        let n1 = ni &>> 1, n2 = ni &- n1
-        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
-        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
-        let result = (p * s1 * s2).replacing(with: 0, where: x .< lo).replacing(with: .infinity, where: x .> hi)
-        return result.replacing(with: x, where: x .!= x)
-    }
+    static func exp(_ x: V) -> V { VectorKernels.exp(x) }
 
     /// `p[i] = exp(p[i] - shift)` for `count` values; returns their sum (as ``sum(_:count:)`` adds).
     static func expShiftedSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
@@ -98,7 +49,7 @@ enum VectorMath {
         return total
     }
 
-    /// `y[i] = x[i]·scale + shift`, then SiLU (`v / (1 + exp(−v))`) when `silu`.
+    /// `y[i] = x[i]·scale + shift`, then SiLU (`v / (1 + exp(−v))`) when `silu`; with AVX-512, in TensorAVX512.
     ///
     /// Never inlined: inlined into a caller's serial path, the compiler kept the 16-lane `exp` as an out-of-line call
     /// with its vectors passed through memory, which made group norm + SiLU on one thread 3.6× slower (64 against
@@ -106,22 +57,10 @@ enum VectorMath {
     @inline(never)
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                        scale: Float, shift: Float, silu: Bool) {
-        if silu {
-            var i = 0
-            let s = V(repeating: scale), b = V(repeating: shift), one = V(repeating: 1)
-            while i + 16 <= count {
-                let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self) * s + b
-                UnsafeMutableRawPointer(y + i).storeBytes(of: v / (one + exp(-v)), as: V.self)
-                i += 16
-            }
-            while i < count {
-                let v = x[i] * scale + shift
-                y[i] = v / (1 + exp(-v))
-                i += 1
-            }
-        } else {
-            for i in 0..<count { y[i] = x[i] * scale + shift }
-        }
+        #if arch(x86_64)
+        if CPUFeatures.avx512 { return VectorMath512.affine(x, y, count: count, scale: scale, shift: shift, silu: silu) }
+        #endif
+        VectorKernels.affine(x, y, count: count, scale: scale, shift: shift, silu: silu)
     }
 
     /// Largest of `count` floats (−∞ when empty; NaN lanes are skipped, as `>` skips them).

@@ -1,92 +1,28 @@
-// The 6 × 16 block of Tensor's DirectKernel in AVX-512: this module alone is compiled for the Skylake-AVX512
-// instruction set (Package.swift), so a 16-float vector is one zmm register and a broadcast weight folds into
-// its FMA. Tensor calls these only where the CPU has AVX-512 (`dsh_cpu_has_avx512`).
+// Tensor's GEMM blocks (TensorKernels' GEMMBlock) compiled for AVX-512: this module alone is built for the
+// Skylake-AVX512 instruction set (Package.swift), so a 16-float vector is one zmm register and a broadcast weight
+// folds into its FMA. Tensor calls these only where the CPU has AVX-512 (`CPUFeatures.avx512`).
+import TensorKernels
 
 public enum DirectKernel512 {
-    public typealias V = SIMD16<Float>
-
-    /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<6.
     @inline(never)
     public static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                            weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V()
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        var xc = x
-        var k = 0
-        for _ in 0..<cc {
-            for t in 0..<taps {
-                let x0 = UnsafeRawPointer(xc + offsets[t]).loadUnaligned(as: V.self)
-                a0 = a0.addingProduct(x0, V(repeating: w0[k + t]))
-                a1 = a1.addingProduct(x0, V(repeating: w1[k + t]))
-                a2 = a2.addingProduct(x0, V(repeating: w2[k + t]))
-                a3 = a3.addingProduct(x0, V(repeating: w3[k + t]))
-                a4 = a4.addingProduct(x0, V(repeating: w4[k + t]))
-                a5 = a5.addingProduct(x0, V(repeating: w5[k + t]))
-            }
-            k += taps
-            xc += plane
-        }
-        store(output, outputStride, a0, a1, a2, a3, a4, a5)
+        GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
+                      outputStride: outputStride)
     }
 
-    /// `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]` for r in 0..<6.
     @inline(never)
     public static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                             weightStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V()
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        var p = UnsafeRawPointer(x)
-        let step = plane * MemoryLayout<Float>.stride
-        var k = 0
-        for _ in 0..<depth {
-            let x0 = p.loadUnaligned(as: V.self)
-            a0 = a0.addingProduct(x0, V(repeating: w0[k]))
-            a1 = a1.addingProduct(x0, V(repeating: w1[k]))
-            a2 = a2.addingProduct(x0, V(repeating: w2[k]))
-            a3 = a3.addingProduct(x0, V(repeating: w3[k]))
-            a4 = a4.addingProduct(x0, V(repeating: w4[k]))
-            a5 = a5.addingProduct(x0, V(repeating: w5[k]))
-            p += step
-            k += weightStride
-        }
-        store(output, outputStride, a0, a1, a2, a3, a4, a5)
+        GEMMBlock.gemm(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
+                       outputStride: outputStride)
     }
 
-    /// Two 6 × 16 blocks side by side, the second reading x at `x + second` and writing at `output + 16`:
-    /// twelve accumulators, enough independent FMAs to cover their latency on both FMA ports.
     @inline(never)
     public static func gemmPair(x: UnsafePointer<Float>, second: Int, plane: Int, depth: Int,
                                 weights: UnsafePointer<UnsafePointer<Float>>, weightStride: Int,
                                 output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V()
-        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V()
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        var p = UnsafeRawPointer(x)
-        let step = plane * MemoryLayout<Float>.stride, offset = second * MemoryLayout<Float>.stride
-        var k = 0
-        for _ in 0..<depth {
-            let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: offset, as: V.self)
-            var w = V(repeating: w0[k]); a0 = a0.addingProduct(x0, w); b0 = b0.addingProduct(x1, w)
-            w = V(repeating: w1[k]); a1 = a1.addingProduct(x0, w); b1 = b1.addingProduct(x1, w)
-            w = V(repeating: w2[k]); a2 = a2.addingProduct(x0, w); b2 = b2.addingProduct(x1, w)
-            w = V(repeating: w3[k]); a3 = a3.addingProduct(x0, w); b3 = b3.addingProduct(x1, w)
-            w = V(repeating: w4[k]); a4 = a4.addingProduct(x0, w); b4 = b4.addingProduct(x1, w)
-            w = V(repeating: w5[k]); a5 = a5.addingProduct(x0, w); b5 = b5.addingProduct(x1, w)
-            p += step
-            k += weightStride
-        }
-        store(output, outputStride, a0, a1, a2, a3, a4, a5)
-        store(output + 16, outputStride, b0, b1, b2, b3, b4, b5)
-    }
-
-    @inline(__always)
-    private static func store(_ output: UnsafeMutablePointer<Float>, _ stride: Int,
-                              _ a0: V, _ a1: V, _ a2: V, _ a3: V, _ a4: V, _ a5: V) {
-        UnsafeMutableRawPointer(output).storeBytes(of: a0, as: V.self)
-        UnsafeMutableRawPointer(output + stride).storeBytes(of: a1, as: V.self)
-        UnsafeMutableRawPointer(output + 2 * stride).storeBytes(of: a2, as: V.self)
-        UnsafeMutableRawPointer(output + 3 * stride).storeBytes(of: a3, as: V.self)
-        UnsafeMutableRawPointer(output + 4 * stride).storeBytes(of: a4, as: V.self)
-        UnsafeMutableRawPointer(output + 5 * stride).storeBytes(of: a5, as: V.self)
+        GEMMBlock.gemmPair(x: x, second: second, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
+                           output: output, outputStride: outputStride)
     }
 }

@@ -2,8 +2,9 @@ import Testing
 @testable import Tensor
 #if arch(x86_64)
 import TensorAVX512
+import TensorKernels
 
-// The AVX-512 GEMM blocks (Sources/TensorAVX512) against the portable ones they replace: the same products added in
+// The AVX-512 loops (Sources/TensorAVX512) against the portable ones they replace: the same products added in
 // the same order, lane for lane, so the outputs must be the same bits, whatever the depth, strides and offsets.
 
 @Suite("AVX-512 kernels", .enabled(if: CPUFeatures.hasAVX512, "this CPU has no AVX-512"))
@@ -71,6 +72,17 @@ struct AVX512KernelTests {
                 }
             }
         }
+    }
+
+    @Test("affine + SiLU gives the portable loop's bits, tails and extremes included", arguments: [false, true])
+    func affine(_ silu: Bool) {
+        var x = Self.values(1000 + 7, seed: 3).map { $0 * 200 }   // −100…100: exp's clamps at both ends
+        x += [0, -0, .infinity, -.infinity, .nan, 88.5, -87.5, 1e-30, -1e-30]
+        var portable = [Float](repeating: 0, count: x.count), fast = portable
+        VectorKernels.affine(x, &portable, count: x.count, scale: 0.75, shift: -0.5, silu: silu)
+        VectorMath512.affine(x, &fast, count: x.count, scale: 0.75, shift: -0.5, silu: silu)
+        #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern))
+        #expect(portable.contains { $0 != 0 })
     }
 }
 #endif
