@@ -84,7 +84,7 @@ public enum GEMMBlock {
         store(output + 16, outputStride, b0, b1, b2, b3, b4, b5)
     }
 
-    @usableFromInline @inline(__always)
+    @inlinable @inline(__always)
     static func store(_ output: UnsafeMutablePointer<Float>, _ stride: Int,
                       _ a0: V, _ a1: V, _ a2: V, _ a3: V, _ a4: V, _ a5: V) {
         UnsafeMutableRawPointer(output).storeBytes(of: a0, as: V.self)
