@@ -182,14 +182,21 @@ extension Tensor {
     }
 }
 
-/// The 6 × 16 register-blocked inner kernel of ``Tensor/directConv`` and of the Winograd products: TensorKernels'
-/// ``GEMMBlock``, compiled here for the portable instruction set, or in TensorAVX512 where the CPU has AVX-512
-/// (the same sums in the same order, so the same bits).
+/// The register-blocked inner kernel of ``Tensor/directConv`` and of the Winograd products: TensorKernels'
+/// ``GEMMBlock``, compiled here for the portable instruction set (blocks of 6 output rows), or in TensorAVX512 where
+/// the CPU has AVX-512 (blocks of 8). Each output value is the same sum, added in the same order, either way.
 enum DirectKernel {
+    /// Output rows per block (output channels, or tiles in the tile-rows products): 8 with AVX-512, else 6. Callers
+    /// lay out their scratch in whole blocks of this many rows.
+    #if arch(x86_64)
+    static let channels = CPUFeatures.avx512 ? DirectKernel512.rows : 6
+    #else
     static let channels = 6
+    #endif
+    /// Positions (lanes) per block.
     static let positions = 16
 
-    /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<6.
+    /// `output[r][0..<16] = Σ_c Σ_t weights[r][c·taps + t] · x[c·plane + offsets[t] + 0..<16]` for r in 0..<channels.
     @inline(__always)
     static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                     weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
@@ -208,11 +215,12 @@ enum DirectKernel {
     @inline(__always)
     static func runPortable(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                             weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
-                      outputStride: outputStride)
+        GEMMBlock.run6x16(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
+                          outputStride: outputStride)
     }
 
     /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`
+    /// for r in 0..<channels.
     /// (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast operand runs down a
     /// column of V).
     @inline(__always)
@@ -234,12 +242,12 @@ enum DirectKernel {
     @inline(never)
     static func gemmPortable(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                              weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.gemm(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
-                       outputStride: outputStride)
+        GEMMBlock.gemm6x16(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
+                           outputStride: outputStride)
     }
 
     /// Two ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks side by side: the second reads x at
-    /// `x + second` and writes at `output + 16`. With AVX-512 one kernel runs both (twelve accumulators); otherwise
+    /// `x + second` and writes at `output + 16`. With AVX-512 one kernel runs both (sixteen accumulators); otherwise
     /// the two blocks run one after the other, as twelve two-register accumulators would not fit.
     @inline(__always)
     static func gemmPair(x: UnsafePointer<Float>, second: Int, plane: Int, depth: Int,

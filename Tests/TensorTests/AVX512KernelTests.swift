@@ -5,7 +5,8 @@ import TensorAVX512
 import TensorKernels
 
 // The AVX-512 loops (Sources/TensorAVX512) against the portable ones they replace: the same products added in
-// the same order, lane for lane, so the outputs must be the same bits, whatever the depth, strides and offsets.
+// the same order, lane for lane, so the outputs must be the same bits, whatever the depth, strides and offsets. The
+// AVX-512 blocks are eight rows high, the portable ones six, so the portable block runs twice to cover eight.
 
 @Suite("AVX-512 kernels", .enabled(if: CPUFeatures.hasAVX512, "this CPU has no AVX-512"))
 struct AVX512KernelTests {
@@ -18,57 +19,75 @@ struct AVX512KernelTests {
         }
     }
 
+    /// The portable 6-row block run twice, on rows 0..<6 and 2..<8, as one 8-row block.
+    static func portable8(_ block: (UnsafePointer<UnsafePointer<Float>>, UnsafeMutablePointer<Float>) -> Void,
+                          rows: [UnsafePointer<Float>], output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        rows.withUnsafeBufferPointer { rb in
+            block(rb.baseAddress!, output)
+            block(rb.baseAddress! + 2, output + 2 * outputStride)
+        }
+    }
+
     @Test("gemm and gemmPair give the portable kernel's bits", arguments: [(1, 1), (5, 1), (64, 1), (37, 3), (128, 2)])
     func gemm(_ shape: (depth: Int, weightStride: Int)) {
         let (depth, ws) = shape
-        let plane = 48, second = 16, outputStride = 40
+        let plane = 48, second = 16, outputStride = 40, rowCount = DirectKernel512.rows
+        #expect(rowCount == 8)
         let x = Self.values(depth * plane + second + 16, seed: UInt32(depth * 10 + ws))
-        let w = Self.values(6 * depth * ws + 7, seed: 99)
+        let w = Self.values(rowCount * depth * ws + 7, seed: 99)
         x.withUnsafeBufferPointer { xb in
             w.withUnsafeBufferPointer { wb in
-                let rows = (0..<6).map { wb.baseAddress! + $0 * depth * ws + $0 % 2 }
-                rows.withUnsafeBufferPointer { rb in
-                    var portable = [Float](repeating: 0, count: 6 * outputStride)
-                    var fast = portable, pairPortable = portable, pair = portable
-                    DirectKernel.gemmPortable(x: xb.baseAddress!, plane: plane, depth: depth, weights: rb.baseAddress!,
-                                              weightStride: ws, output: &portable, outputStride: outputStride)
-                    DirectKernel512.gemm(x: xb.baseAddress!, plane: plane, depth: depth, weights: rb.baseAddress!,
-                                         weightStride: ws, output: &fast, outputStride: outputStride)
-                    #expect(fast == portable)
-                    pairPortable.withUnsafeMutableBufferPointer { p in
-                        DirectKernel.gemmPortable(x: xb.baseAddress!, plane: plane, depth: depth, weights: rb.baseAddress!,
-                                                  weightStride: ws, output: p.baseAddress!, outputStride: outputStride)
-                        DirectKernel.gemmPortable(x: xb.baseAddress! + second, plane: plane, depth: depth, weights: rb.baseAddress!,
-                                                  weightStride: ws, output: p.baseAddress! + 16, outputStride: outputStride)
-                    }
-                    DirectKernel512.gemmPair(x: xb.baseAddress!, second: second, plane: plane, depth: depth,
-                                             weights: rb.baseAddress!, weightStride: ws, output: &pair, outputStride: outputStride)
-                    #expect(pair == pairPortable)
-                    #expect(pair.contains { $0 != 0 })
+                let x0 = xb.baseAddress!
+                let rows = (0..<rowCount).map { wb.baseAddress! + $0 * depth * ws + $0 % 2 }
+                var portable = [Float](repeating: 0, count: rowCount * outputStride)
+                var fast = portable, pairPortable = portable, pair = portable
+                portable.withUnsafeMutableBufferPointer { p in
+                    Self.portable8({ DirectKernel.gemmPortable(x: x0, plane: plane, depth: depth, weights: $0, weightStride: ws,
+                                                               output: $1, outputStride: outputStride) },
+                                   rows: rows, output: p.baseAddress!, outputStride: outputStride)
                 }
+                pairPortable.withUnsafeMutableBufferPointer { p in
+                    for (offset, half) in [(0, 0), (second, 16)] {
+                        Self.portable8({ DirectKernel.gemmPortable(x: x0 + offset, plane: plane, depth: depth, weights: $0,
+                                                                   weightStride: ws, output: $1, outputStride: outputStride) },
+                                       rows: rows, output: p.baseAddress! + half, outputStride: outputStride)
+                    }
+                }
+                rows.withUnsafeBufferPointer { rb in
+                    DirectKernel512.gemm(x: x0, plane: plane, depth: depth, weights: rb.baseAddress!, weightStride: ws,
+                                         output: &fast, outputStride: outputStride)
+                    DirectKernel512.gemmPair(x: x0, second: second, plane: plane, depth: depth, weights: rb.baseAddress!,
+                                             weightStride: ws, output: &pair, outputStride: outputStride)
+                }
+                #expect(fast == portable)
+                #expect(pair == pairPortable)
+                #expect(pair.contains { $0 != 0 })
             }
         }
     }
 
     @Test("the direct 3×3 block gives the portable kernel's bits", arguments: [1, 3, 16])
     func run(_ channels: Int) {
-        let plane = 10 * 10, taps = 9
+        let plane = 10 * 10, taps = 9, rowCount = DirectKernel512.rows
         let x = Self.values(channels * plane + 64, seed: UInt32(channels))
-        let w = Self.values(6 * channels * taps, seed: 5)
+        let w = Self.values(rowCount * channels * taps, seed: 5)
         let offsets = (0..<3).flatMap { i in (0..<3).map { j in i * 10 + j } }
         x.withUnsafeBufferPointer { xb in
             w.withUnsafeBufferPointer { wb in
-                let rows = (0..<6).map { wb.baseAddress! + $0 * channels * taps }
-                rows.withUnsafeBufferPointer { rb in
-                    offsets.withUnsafeBufferPointer { ob in
-                        var portable = [Float](repeating: 0, count: 6 * 16), fast = portable
-                        DirectKernel.runPortable(x: xb.baseAddress!, plane: plane, channels: channels, taps: taps,
-                                                 offsets: ob.baseAddress!, weights: rb.baseAddress!, output: &portable, outputStride: 16)
+                offsets.withUnsafeBufferPointer { ob in
+                    let rows = (0..<rowCount).map { wb.baseAddress! + $0 * channels * taps }
+                    var portable = [Float](repeating: 0, count: rowCount * 16), fast = portable
+                    portable.withUnsafeMutableBufferPointer { p in
+                        Self.portable8({ DirectKernel.runPortable(x: xb.baseAddress!, plane: plane, channels: channels, taps: taps,
+                                                                  offsets: ob.baseAddress!, weights: $0, output: $1, outputStride: 16) },
+                                       rows: rows, output: p.baseAddress!, outputStride: 16)
+                    }
+                    rows.withUnsafeBufferPointer { rb in
                         DirectKernel512.run(x: xb.baseAddress!, plane: plane, channels: channels, taps: taps,
                                             offsets: ob.baseAddress!, weights: rb.baseAddress!, output: &fast, outputStride: 16)
-                        #expect(fast == portable)
-                        #expect(fast.contains { $0 != 0 })
                     }
+                    #expect(fast == portable)
+                    #expect(fast.contains { $0 != 0 })
                 }
             }
         }
