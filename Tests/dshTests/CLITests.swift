@@ -49,13 +49,16 @@ struct CLITests {
         #expect(b.stderr.contains("--color must be one of"))
     }
 
-    @Test("--version names the BLAS kernel and threads")
+    @Test("--version names the BLAS kernel, the threads and dsh's own kernels")
     func version() throws {
         let r = try DSH.run(["--version"])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("dsh "))
         #expect(r.stdout.contains("kernel"))
         #expect(r.stdout.contains("threads"))
+        #expect(r.stdout.contains("dsh kernels: "))
+        let off = try DSH.run(["--version"], environment: ["DSH_AVX512": "0"])
+        #expect(off.stdout.contains("dsh kernels: portable"))
     }
 
     @Test("--echo prints statements with prompts and echoes values")
