@@ -12,9 +12,9 @@ import TensorAVX512
 //
 //     s[o][q] = Σ_c Σ_(i,j) w[o][c][i][j] · xp[c][q + i·Wp + j]
 //
-// for 6 output channels × 16 consecutive positions at a time (six 16-lane accumulators: twelve AVX2 registers, or
-// six AVX-512 ones; per channel and tap, one 16-float load of x, six broadcasts of w and six 16-lane FMAs), over
-// every q < Ho·Wp.
+// for 6 output channels × 16 consecutive positions at a time (six 16-lane accumulators, twelve AVX2 registers; per
+// channel and tap, one 16-float load of x, six broadcasts of w and six 16-lane FMAs), over every q < Ho·Wp. With
+// AVX-512 the blocks are 8 output channels high (``DirectKernel/channels``), one zmm register per row.
 // Positions with ox ≥ Wo fall on the padding columns and are dropped when s is copied (with the bias)
 // into the output. The weights are read in place, in PyTorch's [O][C][kH][kW] layout.
 //

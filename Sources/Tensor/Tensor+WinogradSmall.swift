@@ -195,8 +195,8 @@ extension Tensor {
         }
     }
 
-    /// M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t] for the work items ξ·blocks + (block of 6 output channels)
-    /// (also F(4×4, 3×3)'s, with 36 ξ).
+    /// M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t] for the work items ξ·blocks + (block of ``DirectKernel/channels``
+    /// output channels) (also F(4×4, 3×3)'s, with 36 ξ).
     @inline(__always)
     static func winogradProducts(u: UnsafePointer<Float>, outChannels oc: Int, channels cc: Int, items: Range<Int>,
                                          v: UnsafeMutablePointer<Float>, vPlane: Int, chunk: Int, span: Int,

@@ -5,11 +5,11 @@ import Foundation
 // On a plane of a few dozen tiles the products M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t], run as blocks of
 // 6 output channels × 16 positions, waste much of each block: an 8×8 output has 16 tiles laid out at 20
 // positions (each row of tiles carries a spare, see Tensor+WinogradSmall.swift), which take two blocks of 16.
-// Turned around, the block holds 6 tiles × 16 output channels:
+// Turned around, the block holds 6 tiles × 16 output channels (8 tiles with AVX-512, ``DirectKernel/channels``):
 //
 //     Mᵀ[ξ][p][o] = Σ_c V[ξ][c][t(p)] · Uᵀ[ξ][c][o]
 //
-// with the six rows broadcast from V down its channel column, only at real tiles p (t(p) = ty·wd + tx), and
+// with the block's rows broadcast from V down its channel column, only at real tiles p (t(p) = ty·wd + tx), and
 // the 16 lanes running over output channels (O padded to a multiple of 16 with zero weights; Uᵀ is stored block
 // by block of 16 channels, so each block's weights are read front to back). The sums are the
 // same products added in the same order, so the result is bit-identical to the other layout. The output
@@ -35,7 +35,7 @@ extension Tensor {
     static func winogradTileRowPairs(paddedOut op: Int) -> Int { (op / 16 + 1) / 2 }
 
     /// Mᵀ for the work items ξ·P + (pair of blocks of 16 output channels), P = ``winogradTileRowPairs(paddedOut:)``,
-    /// O′ = ``paddedOutChannels(_:)``: for each run of six tiles, one
+    /// O′ = ``paddedOutChannels(_:)``: for each run of ``DirectKernel/channels`` tiles, one
     /// ``DirectKernel/gemmPair(x:second:plane:depth:weights:weightStride:output:outputStride:)`` block (a
     /// ``DirectKernel/gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` block for a last single one).
     /// `positions[p]` is tile p's position in V's rows; Mᵀ has ``transposedRows(_:)`` rows (the spare rows repeat the
@@ -67,7 +67,7 @@ extension Tensor {
         }
     }
 
-    /// Rows of Mᵀ for `tiles` tiles, padded to the products' blocks of six.
+    /// Rows of Mᵀ for `tiles` tiles, padded to the products' blocks (``DirectKernel/channels`` rows).
     static func transposedRows(_ tiles: Int) -> Int { (tiles + DirectKernel.channels - 1) / DirectKernel.channels * DirectKernel.channels }
 
     /// F(2×2, 3×3)'s Y = Aᵀ M A + bias from Mᵀ, for the given tiles (index p = ty·tilesW + tx), eight output channels

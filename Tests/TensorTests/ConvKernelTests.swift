@@ -4,7 +4,7 @@ import Testing
 
 // The small-image convolution paths (Tensor+DirectConv.swift, Tensor+WinogradSmall.swift) against a plain
 // seven-loop convolution in double precision, on shapes chosen for their edges: odd and tiny planes, output
-// channels that do not fill the kernel's blocks of 6, one-channel inputs, rectangular kernels, padding 0–2.
+// channels that do not fill the kernel's blocks of 6 or 8, one-channel inputs, rectangular kernels, padding 0–2.
 
 /// `conv2d` written as its definition, accumulated in Double.
 private func referenceConv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weight: [Float], o: Int, kh: Int, kw: Int,
