@@ -104,9 +104,12 @@ extension Tensor {
         let inPlace = taps == 1 && ph == 0 && pw == 0 && plane % DirectKernel.positions == 0
         let xpCount = inPlace ? 0 : cc * plane + DirectKernel.positions + kw + 16
         let xpStorage = inPlace ? nil : ScratchPool.shared.take(xpCount)
-        let sStorage = ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
-        defer { xpStorage.map { ScratchPool.shared.recycle($0) }; ScratchPool.shared.recycle(sStorage) }
-        let s = sStorage.pointer
+        // Read in place with whole blocks of output channels, the sums land where the output wants them (rows of
+        // Ho·Wo = Hp·Wp positions): the kernel writes the output itself, and only the bias remains to add.
+        let intoOutput = inPlace && oc % DirectKernel.channels == 0
+        let sStorage = intoOutput ? nil : ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
+        defer { xpStorage.map { ScratchPool.shared.recycle($0) }; sStorage.map { ScratchPool.shared.recycle($0) } }
+        let s = sStorage?.pointer ?? output
 
         // xp: the input with its zero border.
         if let xpStorage {
@@ -168,6 +171,14 @@ extension Tensor {
                 let q0 = range.lowerBound * DirectKernel.positions
                 let q1 = Swift.min(positions, range.upperBound * DirectKernel.positions)
                 guard q0 < q1 else { return }
+                if intoOutput {
+                    guard let bias else { return }
+                    for o in 0..<oc {
+                        let row = output + o * positions, b = bias[o]
+                        for q in q0..<q1 { row[q] += b }
+                    }
+                    return
+                }
                 for oy in (q0 / wp)...((q1 - 1) / wp) {
                     let lo = Swift.max(q0, oy * wp) - oy * wp, hi = Swift.min(wo, q1 - oy * wp)
                     guard lo < hi else { continue }

@@ -52,6 +52,8 @@ struct ConvKernelTests {
         Shape(c: 10, o: 9, h: 7, w: 12, ph: 2, pw: 2),
         Shape(c: 5, o: 4, h: 6, w: 6, kh: 1, kw: 1, ph: 0, pw: 0),
         Shape(c: 7, o: 9, h: 4, w: 8, kh: 1, kw: 1, ph: 0, pw: 0),     // whole blocks: read in place
+        Shape(n: 2, c: 20, o: 48, h: 8, w: 6, kh: 1, kw: 1, ph: 0, pw: 0), // and whole blocks of output channels:
+        Shape(c: 64, o: 24, h: 4, w: 4, kh: 1, kw: 1, ph: 0, pw: 0),       // written straight into the output
         Shape(c: 4, o: 3, h: 9, w: 10, kh: 2, kw: 3, ph: 0, pw: 2),
         Shape(c: 20, o: 19, h: 16, w: 16),
         Shape(c: 1, o: 1, h: 32, w: 32),
@@ -132,6 +134,17 @@ struct ConvKernelTests {
         let a = try Tensor.$convSettings.withValue(rows) { try x.conv2d(weight: weight, bias: bias, padding: [1, 1], cache: ConvWeightCache()) }
         let b = try Tensor.$convSettings.withValue(columns) { try x.conv2d(weight: weight, bias: bias, padding: [1, 1], cache: ConvWeightCache()) }
         #expect(a.scalars == b.scalars)
+    }
+
+    @Test("a 1×1 convolution written straight into the output adds no bias when there is none")
+    func directOutputWithoutBias() throws {
+        let g = Generator(seed: 11)
+        let x = Tensor.randn([1, 16, 8, 8], generator: g), weight = Tensor.randn([48, 16, 1, 1], generator: g)
+        let expected = referenceConv(x.scalars, n: 1, c: 16, h: 8, w: 8, weight: weight.scalars, o: 48, kh: 1, kw: 1,
+                                     bias: nil, ph: 0, pw: 0, groups: 1)
+        let y = try x.conv2d(weight: weight, bias: nil)
+        #expect(y.shape == [1, 48, 8, 8])
+        #expect((zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 1) < 1e-4)
     }
 
     @Test("tiles as rows only where the usual layout wastes much of its blocks")
