@@ -50,14 +50,18 @@ extension Tensor {
             for r in range {
                 let c = r / (kh * kw), i = (r / kw) % kh, j = r % kw
                 let src = input + c * h * w, dst = panel + r * cols
+                // Output columns ox whose input column ix = ox·sw − pw + j·dw lies inside the image: [lo, hi).
+                let shift = j * dilation.1 - padding.1, sw = stride.1
+                let lo = Swift.min(wo, shift >= 0 ? 0 : (-shift + sw - 1) / sw)
+                let hi = Swift.max(lo, Swift.min(wo, w - shift <= 0 ? 0 : (w - shift + sw - 1) / sw))
                 for oy in 0..<ho {
                     let iy = oy * stride.0 - padding.0 + i * dilation.0
                     let row = dst + oy * wo
                     guard iy >= 0 && iy < h else { row.update(repeating: 0, count: wo); continue }
-                    for ox in 0..<wo {
-                        let ix = ox * stride.1 - padding.1 + j * dilation.1
-                        row[ox] = ix >= 0 && ix < w ? src[iy * w + ix] : 0
-                    }
+                    let from = src + iy * w + shift
+                    for ox in 0..<lo { row[ox] = 0 }
+                    for ox in lo..<hi { row[ox] = from[ox * sw] }
+                    for ox in hi..<wo { row[ox] = 0 }
                 }
                 (dst + plane).update(repeating: 0, count: cols - plane)
             }
