@@ -230,8 +230,9 @@ enum DirectKernel {
     @inline(__always)
     static func runPortable(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                             weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.run6x16(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
-                          outputStride: outputStride)
+        let w: InlineArray<6, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: w, output: output,
+                      outputStride: outputStride)
     }
 
     /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`
@@ -257,8 +258,9 @@ enum DirectKernel {
     @inline(never)
     static func gemmPortable(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                              weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.gemm6x16(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
-                           outputStride: outputStride)
+        let w: InlineArray<6, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.gemm(x: x, plane: plane, depth: depth, weights: w, weightStride: weightStride, output: output,
+                       outputStride: outputStride)
     }
 
     /// Two ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks side by side: the second reads x at

@@ -11,22 +11,25 @@ public enum DirectKernel512 {
     @inline(never)
     public static func run(x: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int, offsets: UnsafePointer<Int>,
                            weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.run8x16(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
-                          outputStride: outputStride)
+        let w: InlineArray<8, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: w, output: output,
+                      outputStride: outputStride)
     }
 
     @inline(never)
     public static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                             weightStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.gemm8x16(x: x, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output,
-                           outputStride: outputStride)
+        let w: InlineArray<8, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.gemm(x: x, plane: plane, depth: depth, weights: w, weightStride: weightStride, output: output,
+                       outputStride: outputStride)
     }
 
     @inline(never)
     public static func gemmPair(x: UnsafePointer<Float>, second: Int, plane: Int, depth: Int,
                                 weights: UnsafePointer<UnsafePointer<Float>>, weightStride: Int,
                                 output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        GEMMBlock.gemm8x32(x: x, second: second, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
+        let w: InlineArray<8, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.gemmPair(x: x, second: second, plane: plane, depth: depth, weights: w, weightStride: weightStride,
                            output: output, outputStride: outputStride)
     }
 }
