@@ -19,7 +19,7 @@ let optimize: [SwiftSetting] = [
 // TensorAVX512 compiles the same bodies for Skylake-AVX512 (in every configuration: Tensor calls that module only
 // where the CPU has those instructions, which it checks at run time).
 #if arch(x86_64)
-let avx512Flags = ["-target-cpu", "skylake-avx512", "-DDSH_AVX512"]
+let avx512Flags = ["-target-cpu", "skylake-avx512"]
 #else
 let avx512Flags: [String] = []
 #endif
