@@ -310,7 +310,6 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
 }
 
 // MARK: Main
-
 var runs = 10
 var useTorch = true
 var filters: [String] = []

@@ -72,16 +72,8 @@ extension Tensor {
                 for cb in range {
                     let o0 = cb * DirectKernel.channels
                     for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
-                    var t = 0
-                    while t + 2 * DirectKernel.positions <= cols {
-                        DirectKernel.gemmPair(x: panel + t, second: DirectKernel.positions, plane: cols, depth: k,
-                                              weights: rows, output: s + o0 * cols + t, outputStride: cols)
-                        t += 2 * DirectKernel.positions
-                    }
-                    if t < cols {
-                        DirectKernel.gemm(x: panel + t, plane: cols, depth: k, weights: rows,
-                                          output: s + o0 * cols + t, outputStride: cols)
-                    }
+                    DirectKernel.gemmSpan(x: panel, span: cols, plane: cols, depth: k, weights: rows,
+                                          output: s + o0 * cols, outputStride: cols)
                     for o in o0..<Swift.min(oc, o0 + DirectKernel.channels) {
                         let src = s + o * cols, dst = output + o * plane, b = bias?[o] ?? 0
                         for q in 0..<plane { dst[q] = src[q] + b }
@@ -140,39 +132,35 @@ extension Tensor {
             let offs = UnsafePointer(offsets)
             let k = cc * taps
             Parallel.forRange(blocks, costPerItem: oc * k * DirectKernel.positions, minWork: 1 << 16) { range in
+                let q0 = range.lowerBound * DirectKernel.positions
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rows in
                     guard let rows = rows.baseAddress else { return }
                     for cb in 0..<channelBlocks {
                         let o0 = cb * DirectKernel.channels
                         // Rows past the last channel repeat it; their sums land in s's spare rows.
                         for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
-                        // Constant tap counts for the common kernels, so the tap loop unrolls; a 1×1 filter is a
-                        // plain GEMM, run two blocks at a time.
-                        var b = range.lowerBound
-                        while b < range.upperBound {
+                        if taps == 1 {
+                            // A 1×1 filter is a plain GEMM over the share's positions.
+                            DirectKernel.gemmSpan(x: xp + q0 + offs[0], span: range.count * DirectKernel.positions,
+                                                  plane: plane, depth: cc, weights: rows, output: s + o0 * sStride + q0,
+                                                  outputStride: sStride)
+                            continue
+                        }
+                        for b in range {
                             let q = b * DirectKernel.positions
                             let x = xp + q, out = s + o0 * sStride + q
-                            switch taps {
-                            case 9:
+                            // A constant tap count for the common 3×3 filter, so the tap loop unrolls.
+                            if taps == 9 {
                                 DirectKernel.run(x: x, plane: plane, channels: cc, taps: 9, offsets: offs,
                                                  weights: rows, output: out, outputStride: sStride)
-                            case 1 where b + 1 < range.upperBound:
-                                DirectKernel.gemmPair(x: x + offs[0], second: DirectKernel.positions, plane: plane,
-                                                      depth: cc, weights: rows, output: out, outputStride: sStride)
-                                b += 1
-                            case 1:
-                                DirectKernel.gemm(x: x + offs[0], plane: plane, depth: cc, weights: rows,
-                                                  output: out, outputStride: sStride)
-                            default:
+                            } else {
                                 DirectKernel.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offs,
                                                  weights: rows, output: out, outputStride: sStride)
                             }
-                            b += 1
                         }
                     }
                 }
                 // Copy this share's finished positions into the output rows, adding the bias.
-                let q0 = range.lowerBound * DirectKernel.positions
                 let q1 = Swift.min(positions, range.upperBound * DirectKernel.positions)
                 guard q0 < q1 else { return }
                 if intoOutput {
@@ -236,9 +224,8 @@ enum DirectKernel {
     }
 
     /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`
-    /// for r in 0..<channels.
-    /// (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast operand runs down a
-    /// column of V).
+    /// for r in 0..<channels (Winograd's U[ξ]·V[ξ]; with `weightStride` > 1, the tile-rows products, whose broadcast
+    /// operand runs down a column of V).
     @inline(__always)
     static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                      weightStride: Int = 1, output: UnsafeMutablePointer<Float>, outputStride: Int) {
@@ -280,5 +267,22 @@ enum DirectKernel {
                      outputStride: outputStride)
         gemmPortable(x: x + second, plane: plane, depth: depth, weights: weights, weightStride: weightStride,
                      output: output + positions, outputStride: outputStride)
+    }
+
+    /// ``gemm(x:plane:depth:weights:weightStride:output:outputStride:)`` blocks over `span` positions (a multiple of
+    /// 16) from `x` and `output`: two at a time with ``gemmPair(x:second:plane:depth:weights:weightStride:output:outputStride:)``,
+    /// then any last one.
+    @inline(__always)
+    static func gemmSpan(x: UnsafePointer<Float>, span: Int, plane: Int, depth: Int,
+                         weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var t = 0
+        while t + 2 * positions <= span {
+            gemmPair(x: x + t, second: positions, plane: plane, depth: depth, weights: weights, output: output + t,
+                     outputStride: outputStride)
+            t += 2 * positions
+        }
+        if t < span {
+            gemm(x: x + t, plane: plane, depth: depth, weights: weights, output: output + t, outputStride: outputStride)
+        }
     }
 }

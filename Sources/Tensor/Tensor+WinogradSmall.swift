@@ -208,16 +208,8 @@ extension Tensor {
                 let xi = item / channelBlocks, o0 = (item % channelBlocks) * DirectKernel.channels
                 // Rows past the last channel repeat it; their sums land in M's spare rows.
                 for r in 0..<DirectKernel.channels { rows[r] = u + (xi * oc + Swift.min(o0 + r, oc - 1)) * cc }
-                var t = 0
-                while t + 2 * DirectKernel.positions <= span {
-                    DirectKernel.gemmPair(x: v + xi * vPlane + t, second: DirectKernel.positions, plane: chunk, depth: cc,
-                                          weights: rows, output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
-                    t += 2 * DirectKernel.positions
-                }
-                if t < span {
-                    DirectKernel.gemm(x: v + xi * vPlane + t, plane: chunk, depth: cc, weights: rows,
-                                      output: m + xi * mPlane + o0 * chunk + t, outputStride: chunk)
-                }
+                DirectKernel.gemmSpan(x: v + xi * vPlane, span: span, plane: chunk, depth: cc, weights: rows,
+                                      output: m + xi * mPlane + o0 * chunk, outputStride: chunk)
             }
         }
     }

@@ -161,11 +161,7 @@ public struct Tensor: @unchecked Sendable {
         if n == 0 { return }
         let dst = storage.pointer
         if isContiguous && source.isContiguous {
-            // Split across the cores when large (a UNet's skip-connection `cat` copies hundreds of KB per call).
-            let to = dst + offset, from = source.storage.pointer + source.offset
-            Parallel.forRange(n, costPerItem: 1, minWork: 1 << 15) { range in
-                (to + range.lowerBound).update(from: from + range.lowerBound, count: range.count)
-            }
+            (dst + offset).update(from: source.storage.pointer + source.offset, count: n)
             return
         }
         StridedLoop.forEach2(shape: shape, stridesA: strides, offsetA: offset, stridesB: source.strides, offsetB: source.offset) { a, b, len, sa, sb in
