@@ -130,6 +130,9 @@ extension Tensor {
         return try batchedMatmul(a, b, batch: [a.shape[0]])
     }
 
+    /// Weights (floats) up to which `linear` of a single row computes dot products itself: 128 K floats, 512 KB.
+    static let smallLinearLimit = 1 << 17
+
     /// `x @ weight.T + bias` over the last dimension (`torch.nn.functional.linear`); weight is `[out, in]`.
     public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
         guard rank >= 1 else { throw shapeError("linear: input must be at least 1D, got a 0D tensor") }
@@ -178,9 +181,17 @@ extension Tensor {
             throw shapeError("linear: internal layout error")
         }
         // out[rows, outF] = x[rows, inF] · Wᵀ[inF, outF]
-        try BLAS.sgemm(transA: opX.trans, transB: opW.trans == .noTranspose ? .transpose : .noTranspose,
+        if rows == 1 && opX.trans == .noTranspose && opW.trans == .noTranspose && outF * inF <= Tensor.smallLinearLimit {
+            // One row through a small layer (a UNet's time embedding): dot products, without BLAS's call overhead.
+            for o in 0..<outF {
+                let d = VectorMath.dot(opX.pointer, opW.pointer + o * opW.ld, count: inF)
+                c[o] = beta == 0 ? d : c[o] + d
+            }
+        } else {
+            try BLAS.sgemm(transA: opX.trans, transB: opW.trans == .noTranspose ? .transpose : .noTranspose,
                        m: rows, n: outF, k: inF, a: opX.pointer, lda: opX.ld, b: opW.pointer, ldb: opW.ld,
                        beta: beta, c: c, ldc: outF)
+        }
         withExtendedLifetime((xs, ws)) {}
         if dt != .float32 && dt != .float64 { out.normalizeValues() }
         return try out.reshape(outShape)

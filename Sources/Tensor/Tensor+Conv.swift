@@ -89,11 +89,23 @@ extension Tensor {
     /// 2-D convolution of `[N, C, H, W]` with weight `[O, C/groups, kH, kW]` (`F.conv2d`). A layer that
     /// calls it repeatedly with the same weight passes its `cache`, which lets small 3×3 convolutions use
     /// Winograd with the weights transformed once.
+    ///
+    /// `padEnd` (bottom, right) adds zero rows and columns after the image only, beyond `padding`: the result is
+    /// `F.conv2d(F.pad(x, (0, right, 0, bottom)), …)`, which `Downsample2D` needs, without the padded copy when the
+    /// convolution is strided (its im2col reads test every row and column against the image anyway).
     public func conv2d(weight: Tensor, bias: Tensor?, stride: [Int] = [1, 1], padding: [Int] = [0, 0],
-                       dilation: [Int] = [1, 1], groups: Int = 1, cache: ConvWeightCache? = nil) throws -> Tensor {
+                       dilation: [Int] = [1, 1], groups: Int = 1, cache: ConvWeightCache? = nil,
+                       padEnd: (bottom: Int, right: Int) = (0, 0)) throws -> Tensor {
         if rank == 3 {
             return try unsqueeze(0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding,
-                                            dilation: dilation, groups: groups, cache: cache).squeeze(0)
+                                            dilation: dilation, groups: groups, cache: cache, padEnd: padEnd).squeeze(0)
+        }
+        guard padEnd.bottom >= 0 && padEnd.right >= 0 else { throw valueError("conv2d: negative padding is not supported") }
+        if padEnd != (0, 0), rank == 4, try Tensor.pair(stride, "stride") == (1, 1) {
+            // The unit-stride paths (Winograd, direct, 1×1) assume the same padding on both sides.
+            return try pad([0, padEnd.right, 0, padEnd.bottom]).conv2d(weight: weight, bias: bias, stride: stride,
+                                                                       padding: padding, dilation: dilation,
+                                                                       groups: groups, cache: cache)
         }
         guard rank == 4 else {
             throw shapeError("conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(shapeString(shape))")
@@ -120,10 +132,11 @@ extension Tensor {
             throw shapeError("conv2d: Given weight of size \(shapeString(weight.shape)), expected bias to be 1-dimensional with \(o) elements, but got bias of size \(shapeString(bias.shape)) instead")
         }
         let effH = dh * (kh - 1) + 1, effW = dw * (kw - 1) + 1
-        guard h + 2 * ph >= effH && w + 2 * pw >= effW else {
-            throw shapeError("conv2d: Calculated padded input size per channel: (\(h + 2 * ph) x \(w + 2 * pw)). Kernel size: (\(effH) x \(effW)). Kernel size can't be greater than actual input size")
+        let paddedH = h + 2 * ph + padEnd.bottom, paddedW = w + 2 * pw + padEnd.right
+        guard paddedH >= effH && paddedW >= effW else {
+            throw shapeError("conv2d: Calculated padded input size per channel: (\(paddedH) x \(paddedW)). Kernel size: (\(effH) x \(effW)). Kernel size can't be greater than actual input size")
         }
-        let ho = (h + 2 * ph - effH) / sh + 1, wo = (w + 2 * pw - effW) / sw + 1
+        let ho = (paddedH - effH) / sh + 1, wo = (paddedW - effW) / sw + 1
         let dt = DType.promote(dtype, weight.dtype)
         var out = Tensor(uninitializedShape: [n, o, ho, wo], dtype: dt)
         if out.count == 0 { return out }

@@ -274,15 +274,17 @@ enum DirectKernel {
     /// then any last one.
     @inline(__always)
     static func gemmSpan(x: UnsafePointer<Float>, span: Int, plane: Int, depth: Int,
-                         weights: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+                         weights: UnsafePointer<UnsafePointer<Float>>, weightStride: Int = 1,
+                         output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var t = 0
         while t + 2 * positions <= span {
-            gemmPair(x: x + t, second: positions, plane: plane, depth: depth, weights: weights, output: output + t,
-                     outputStride: outputStride)
+            gemmPair(x: x + t, second: positions, plane: plane, depth: depth, weights: weights,
+                     weightStride: weightStride, output: output + t, outputStride: outputStride)
             t += 2 * positions
         }
         if t < span {
-            gemm(x: x + t, plane: plane, depth: depth, weights: weights, output: output + t, outputStride: outputStride)
+            gemm(x: x + t, plane: plane, depth: depth, weights: weights, weightStride: weightStride, output: output + t,
+                 outputStride: outputStride)
         }
     }
 }

@@ -77,6 +77,20 @@ enum VectorMath {
         return m
     }
 
+    /// `Σ a[i]·b[i]` over `count` floats, in 16 float lanes added at the end.
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var i = 0
+        var acc = V()
+        while i + 16 <= count {
+            acc = acc.addingProduct(UnsafeRawPointer(a + i).loadUnaligned(as: V.self),
+                                    UnsafeRawPointer(b + i).loadUnaligned(as: V.self))
+            i += 16
+        }
+        var total = acc.sum()
+        while i < count { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
     /// `p[i] *= factor` for `count` floats.
     static func scale(_ p: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
         var i = 0

@@ -31,10 +31,12 @@ public struct Conv2d {
         return try x.conv2d(weight: weight, bias: b, stride: [stride, stride], padding: [padding, padding], cache: cache)
     }
 
-    /// `F.conv2d(x, weight, bias, stride, padding)`.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    /// `F.conv2d(x, weight, bias, stride, padding)`; with `padEnd`, of `x` padded by that many zero rows and columns
+    /// after its last (see ``Tensor/conv2d(weight:bias:stride:padding:dilation:groups:cache:padEnd:)``).
+    public func callAsFunction(_ x: Tensor, padEnd: (bottom: Int, right: Int) = (0, 0)) throws -> Tensor {
         // [N, C, H, W] -> [N, O, H', W']
-        try x.conv2d(weight: weight, bias: bias, stride: [stride, stride], padding: [padding, padding], cache: cache)
+        try x.conv2d(weight: weight, bias: bias, stride: [stride, stride], padding: [padding, padding], cache: cache,
+                     padEnd: padEnd)
     }
 }
 

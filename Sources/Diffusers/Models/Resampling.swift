@@ -18,7 +18,7 @@ public struct Downsample2D {
     /// The forward pass (see the type's documentation).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         if padding == 0 {
-            return try conv(x.pad([0, 1, 0, 1]))  // [N, C, H+1, W+1] -> [N, C', H/2, W/2]
+            return try conv(x, padEnd: (1, 1))  // conv(F.pad(x, (0, 1, 0, 1))): [N, C, H, W] -> [N, C', H/2, W/2]
         }
         return try conv(x)
     }
