@@ -115,9 +115,10 @@ extension Tensor {
                     let dst = xp + c * plane, src = input + c * h * w
                     if ph > 0 { dst.initialize(repeating: 0, count: ph * wp) }
                     for y in 0..<h {
+                        // Inline: calls to memcpy and memset cost more than a short row takes to move.
                         let row = dst + (y + ph) * wp
-                        if pw > 0 { row.initialize(repeating: 0, count: pw); (row + pw + w).initialize(repeating: 0, count: pw) }
-                        (row + pw).initialize(from: src + y * w, count: w)
+                        if pw > 0 { VectorMath.zeroRun(row, count: pw); VectorMath.zeroRun(row + pw + w, count: pw) }
+                        VectorMath.copyRun(row + pw, from: src + y * w, count: w)
                     }
                     if ph > 0 { (dst + (ph + h) * wp).initialize(repeating: 0, count: ph * wp) }
                 }

@@ -72,13 +72,14 @@ extension Tensor {
 
         // Per channel: the sixteen planes, then V[ξ][c][t] = (Bᵀ d B)[ξ].
         Parallel.forRange(cc, costPerItem: 16 * plane + 150 * span, minWork: 1 << 14) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * wd + 32) { buf in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: phaseScratch(phases: 4, rows: hd, rowWidth: wd)) { buf in
               withUnsafeTemporaryAllocation(of: V8.self, capacity: 36) { tmpBuf in
-                guard let row = buf.baseAddress, let tmp = tmpBuf.baseAddress else { return }   // row: one padded input row
+                guard let scratch = buf.baseAddress, let tmp = tmpBuf.baseAddress else { return }
+                scratch.initialize(repeating: 0, count: buf.count)
                 for c in range {
                     let q = planes + 16 * c * plane
                     buildPhasePlanes(input: input + c * h * w, height: h, width: w, padH: ph, padW: pw, phases: 4,
-                                     rows: hd, rowWidth: wd, planeLength: plane, row: row, into: q)
+                                     rows: hd, rowWidth: wd, planeLength: plane, scratch: scratch, into: q)
 
                     let out = v + c * span
                     var t = 0

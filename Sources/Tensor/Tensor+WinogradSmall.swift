@@ -134,12 +134,13 @@ extension Tensor {
     @inline(__always)
     private static func buildQuarterPlanes(input: UnsafePointer<Float>, channels: Range<Int>, _ g: WinogradGeometry,
                                            into quarters: UnsafeMutablePointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * g.rowWidth + 32) { buf in
-            guard let row = buf.baseAddress else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: phaseScratch(phases: 2, rows: g.rows, rowWidth: g.rowWidth)) { buf in
+            guard let scratch = buf.baseAddress else { return }
+            scratch.initialize(repeating: 0, count: buf.count)
             for c in channels {
                 buildPhasePlanes(input: input + c * g.height * g.width, height: g.height, width: g.width,
                                  padH: g.padH, padW: g.padW, phases: 2, rows: g.rows, rowWidth: g.rowWidth,
-                                 planeLength: g.quarter, row: row, into: quarters + 4 * c * g.quarter)
+                                 planeLength: g.quarter, scratch: scratch, into: quarters + 4 * c * g.quarter)
             }
         }
     }
@@ -147,30 +148,50 @@ extension Tensor {
     /// One channel split by the phase of row and column: plane (a·phases + b) holds P[phases·y + a][phases·x + b]
     /// for y < `rows`, x < `rowWidth`, over the input padded by `padH`/`padW` with zeros; the rest of each plane
     /// (up to `planeLength`) is zeroed. `phases` is 2 (F(2×2, 3×3)'s quarter planes) or 4 (F(4×4, 3×3)'s sixteen);
-    /// `row` is scratch for one padded row plus 32 floats.
+    /// `scratch` holds the padded rows: ``phaseScratch(phases:rows:rowWidth:)`` floats, zeroed by the caller before the
+    /// first channel (only the image's columns are written here, so the padding columns stay zero).
+    ///
+    /// All the padded rows are written before any is split: read back at once, a row just copied (in stores of other
+    /// sizes and offsets than the split's loads) cannot be forwarded from the store buffer, and each load waited for
+    /// the stores to retire (a quarter of F(4×4)'s input transform). Rows are copied and zeroed inline: the calls to
+    /// `memcpy` and `memset`, some for one float, cost another 5% of the transform.
     static func buildPhasePlanes(input src: UnsafePointer<Float>, height h: Int, width w: Int, padH ph: Int, padW pw: Int,
                                  phases: Int, rows hd: Int, rowWidth wd: Int, planeLength plane: Int,
-                                 row: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>) {
+                                 scratch: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>) {
+        let rowLength = phases * wd
+        let lo = Swift.max(0, pw), hi = Swift.min(rowLength, w + pw)
+        let inside = Swift.max(0, ph)..<Swift.min(phases * hd, h + ph)
+        if hi > lo {
+            for y in inside { VectorMath.copyRun(scratch + y * rowLength + lo, from: src + (y - ph) * w + (lo - pw), count: hi - lo) }
+        }
         for y in 0..<(phases * hd) {
-            let iy = y - ph
             let base = q + (y % phases) * phases * plane + (y / phases) * wd
-            if iy < 0 || iy >= h {
-                for b in 0..<phases { (base + b * plane).update(repeating: 0, count: wd) }
+            guard inside.contains(y) else {
+                for b in 0..<phases { VectorMath.zeroRun(base + b * plane, count: wd) }
                 continue
             }
-            row.update(repeating: 0, count: phases * wd)
-            let lo = Swift.max(0, pw), hi = Swift.min(phases * wd, w + pw)
-            if hi > lo { (row + lo).update(from: src + iy * w + (lo - pw), count: hi - lo) }
+            let row = scratch + y * rowLength
             if phases == 2 {
                 deinterleave(row, pairs: wd, even: base, odd: base + plane)
             } else {
                 deinterleave4(row, count: wd, into: base, planeStride: plane)
             }
         }
-        for k in 0..<(phases * phases) { (q + k * plane + hd * wd).update(repeating: 0, count: plane - hd * wd) }
+        for k in 0..<(phases * phases) { VectorMath.zeroRun(q + k * plane + hd * wd, count: plane - hd * wd) }
     }
 
-    /// out[k·planeStride + i] = src[4i + k] for k < 4 and i < count, eight values of i at a time.
+    /// Floats of scratch ``buildPhasePlanes(input:height:width:padH:padW:phases:rows:rowWidth:planeLength:scratch:into:)``
+    /// needs: every padded row, and 32 floats that the last row's vector loads may read past its end (into lanes that
+    /// are dropped).
+    static func phaseScratch(phases: Int, rows hd: Int, rowWidth wd: Int) -> Int {
+        phases * hd * phases * wd + 32
+    }
+
+    /// out[k·planeStride + i] = src[4i + k] for k < 4 and i < count, eight values of i at a time. The last eight may
+    /// run past `count`, writing up to 7 floats of whatever follows the row in `src` past the end of each plane's row;
+    /// ``buildPhasePlanes(input:height:width:padH:padW:phases:rows:rowWidth:planeLength:scratch:into:)`` writes the
+    /// rows in order, so the next row (or the zeroed tail of the plane) overwrites them. Partial stores, lane by lane,
+    /// were slower: the compiler spilled the vectors to the stack for every lane.
     @inline(__always)
     private static func deinterleave4(_ src: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>,
                                       planeStride plane: Int) {
@@ -179,18 +200,10 @@ extension Tensor {
         while x < count {
             let all = UnsafeRawPointer(src + 4 * x).loadUnaligned(as: SIMD32<Float>.self)
             let even = all.evenHalf, odd = all.oddHalf
-            let lanes = Swift.min(8, count - x)
-            if lanes == 8 {
-                UnsafeMutableRawPointer(out + x).storeBytes(of: even.evenHalf, as: V8.self)
-                UnsafeMutableRawPointer(out + plane + x).storeBytes(of: odd.evenHalf, as: V8.self)
-                UnsafeMutableRawPointer(out + 2 * plane + x).storeBytes(of: even.oddHalf, as: V8.self)
-                UnsafeMutableRawPointer(out + 3 * plane + x).storeBytes(of: odd.oddHalf, as: V8.self)
-            } else {
-                for k in 0..<lanes {
-                    out[x + k] = even.evenHalf[k]; out[plane + x + k] = odd.evenHalf[k]
-                    out[2 * plane + x + k] = even.oddHalf[k]; out[3 * plane + x + k] = odd.oddHalf[k]
-                }
-            }
+            UnsafeMutableRawPointer(out + x).storeBytes(of: even.evenHalf, as: V8.self)
+            UnsafeMutableRawPointer(out + plane + x).storeBytes(of: odd.evenHalf, as: V8.self)
+            UnsafeMutableRawPointer(out + 2 * plane + x).storeBytes(of: even.oddHalf, as: V8.self)
+            UnsafeMutableRawPointer(out + 3 * plane + x).storeBytes(of: odd.oddHalf, as: V8.self)
             x += 8
         }
     }

@@ -77,32 +77,40 @@ extension Tensor {
                                       output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
         typealias V8 = SIMD8<Float>
         let plane = ho * wo
-        for p in tiles {
-            let oy = 2 * (p / tilesW), ox = 2 * (p % tilesW)
-            let right = ox + 1 < wo, below = oy + 1 < ho
-            let mp = m + p * op
-            var o0 = 0
-            while o0 < oc {
-                @inline(__always) func ld(_ xi: Int) -> V8 { UnsafeRawPointer(mp + xi * mPlane + o0).loadUnaligned(as: V8.self) }
-                let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
-                let m8 = ld(8), m9 = ld(9), m10 = ld(10), m11 = ld(11), m12 = ld(12), m13 = ld(13), m14 = ld(14), m15 = ld(15)
-                let b = UnsafeRawPointer(bias + o0).loadUnaligned(as: V8.self)
-                // Aᵀ M: a[j] (output row 0), c[j] (output row 1); as winogradOutput.
-                let a0 = m0 + m4 + m8, a1 = m1 + m5 + m9, a2 = m2 + m6 + m10, a3 = m3 + m7 + m11
-                let c0 = m4 - m8 - m12, c1 = m5 - m9 - m13, c2 = m6 - m10 - m14, c3 = m7 - m11 - m15
-                let y00 = a0 + a1 + a2 + b, y01 = a1 - a2 - a3 + b
-                let y10 = c0 + c1 + c2 + b, y11 = c1 - c2 - c3 + b
-                var dst = output + o0 * plane + oy * wo + ox
-                for lane in 0..<Swift.min(8, oc - o0) {
-                    dst[0] = y00[lane]
-                    if right { dst[1] = y01[lane] }
-                    if below {
-                        dst[wo] = y10[lane]
-                        if right { dst[wo + 1] = y11[lane] }
+        // The four outputs of 8 channels are stored once, then copied out lane by lane: left to itself, the compiler
+        // moved the sums into the lane loop and spilled all sixteen vectors to the stack for every lane.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { buf in
+            guard let y = buf.baseAddress else { return }
+            for p in tiles {
+                let oy = 2 * (p / tilesW), ox = 2 * (p % tilesW)
+                let right = ox + 1 < wo, below = oy + 1 < ho
+                let mp = m + p * op
+                var o0 = 0
+                while o0 < oc {
+                    @inline(__always) func ld(_ xi: Int) -> V8 { UnsafeRawPointer(mp + xi * mPlane + o0).loadUnaligned(as: V8.self) }
+                    let m0 = ld(0), m1 = ld(1), m2 = ld(2), m3 = ld(3), m4 = ld(4), m5 = ld(5), m6 = ld(6), m7 = ld(7)
+                    let m8 = ld(8), m9 = ld(9), m10 = ld(10), m11 = ld(11), m12 = ld(12), m13 = ld(13), m14 = ld(14), m15 = ld(15)
+                    let b = UnsafeRawPointer(bias + o0).loadUnaligned(as: V8.self)
+                    // Aᵀ M: a[j] (output row 0), c[j] (output row 1); as winogradOutput.
+                    let a0 = m0 + m4 + m8, a1 = m1 + m5 + m9, a2 = m2 + m6 + m10, a3 = m3 + m7 + m11
+                    let c0 = m4 - m8 - m12, c1 = m5 - m9 - m13, c2 = m6 - m10 - m14, c3 = m7 - m11 - m15
+                    let raw = UnsafeMutableRawPointer(y)
+                    raw.storeBytes(of: a0 + a1 + a2 + b, as: V8.self)
+                    raw.storeBytes(of: a1 - a2 - a3 + b, toByteOffset: 32, as: V8.self)
+                    raw.storeBytes(of: c0 + c1 + c2 + b, toByteOffset: 64, as: V8.self)
+                    raw.storeBytes(of: c1 - c2 - c3 + b, toByteOffset: 96, as: V8.self)
+                    var dst = output + o0 * plane + oy * wo + ox
+                    for lane in 0..<Swift.min(8, oc - o0) {
+                        dst[0] = y[lane]
+                        if right { dst[1] = y[8 + lane] }
+                        if below {
+                            dst[wo] = y[16 + lane]
+                            if right { dst[wo + 1] = y[24 + lane] }
+                        }
+                        dst += plane
                     }
-                    dst += plane
+                    o0 += 8
                 }
-                o0 += 8
             }
         }
     }

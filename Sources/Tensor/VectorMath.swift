@@ -77,6 +77,45 @@ enum VectorMath {
         return m
     }
 
+    /// `dst[i] = src[i]` for a short run (a row of a small image), inline: `memcpy` and `memset` cost more to call
+    /// than a row of 32 floats takes to move, and a Winograd input transform copies one per channel and row. Runs of
+    /// 4 or more end with one vector store that overlaps the last.
+    @inline(__always)
+    static func copyRun(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, count: Int) {
+        typealias V4 = SIMD4<Float>
+        if count < 4 {
+            for i in 0..<Swift.min(count, 3) { dst[i] = src[i] }
+            return
+        }
+        var i = 0
+        while i + 16 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: V.self), as: V.self)
+            i += 16
+        }
+        while i + 4 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: V4.self), as: V4.self)
+            i += 4
+        }
+        if i < count {
+            let last = count - 4
+            UnsafeMutableRawPointer(dst + last).storeBytes(of: UnsafeRawPointer(src + last).loadUnaligned(as: V4.self), as: V4.self)
+        }
+    }
+
+    /// `p[i] = 0` for a short run, inline (see ``copyRun(_:from:count:)``).
+    @inline(__always)
+    static func zeroRun(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V4 = SIMD4<Float>
+        if count < 4 {
+            for i in 0..<Swift.min(count, 3) { p[i] = 0 }
+            return
+        }
+        var i = 0
+        while i + 16 <= count { UnsafeMutableRawPointer(p + i).storeBytes(of: V(), as: V.self); i += 16 }
+        while i + 4 <= count { UnsafeMutableRawPointer(p + i).storeBytes(of: V4(), as: V4.self); i += 4 }
+        if i < count { UnsafeMutableRawPointer(p + count - 4).storeBytes(of: V4(), as: V4.self) }
+    }
+
     /// `Σ a[i]·b[i]` over `count` floats, in 16 float lanes added at the end.
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var i = 0
