@@ -345,8 +345,10 @@ struct SinK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> 
 struct CosK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { cosf(x) } }
 struct TanK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { tanf(x) } }
 struct TanhK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { tanhf(x) } }
-struct SigmoidK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + expf(-x)) } }
-struct SiluK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + expf(-x)) } }
+// Sigmoid and SiLU on the branch-free exp (within 2 ulp of libm's), so their loops vectorise: libm's expf is a call
+// per value (SiLU over 64K values took 208 µs on one thread).
+struct SigmoidK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + VectorMath.exp(-x)) } }
+struct SiluK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + VectorMath.exp(-x)) } }
 struct GeluK: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) } }
 struct GeluTanhK: UnaryKernel {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
