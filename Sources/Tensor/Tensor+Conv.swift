@@ -57,6 +57,9 @@ public struct ConvSettings: Sendable {
     /// lanes (Tensor+WinogradTileRows.swift), which wastes less of each block on planes of a few dozen tiles. On by
     /// default; `DSH_TILE_ROWS=0` turns it off.
     public var useTileRows: Bool
+    /// Whether small stride-2 convolutions run on the direct kernel over the input's quarter planes
+    /// (``Tensor/stride2Conv``) rather than on an im2col panel.
+    var useStride2Direct = true
 
     public init(useWinograd: Bool, useDirect: Bool = true, useSmallWinograd: Bool = true, useWinograd4x4: Bool = true,
                 useTileRows: Bool = true) {
@@ -180,6 +183,10 @@ extension Tensor {
                         Tensor.directConv(input: input, channels: cg, height: h, width: w,
                                           weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
                                           padH: ph, padW: pw, bias: gb, output: output, outHeight: ho, outWidth: wo)
+                    } else if sh == 2 && sw == 2 && dh == 1 && dw == 1 && settings.useStride2Direct {
+                        Tensor.stride2Conv(input: input, channels: cg, height: h, width: w,
+                                           weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,
+                                           padH: ph, padW: pw, bias: gb, output: output, outHeight: ho, outWidth: wo)
                     } else {
                         Tensor.smallIm2colConv(input: input, channels: cg, height: h, width: w,
                                                weight: wp + g * og * k, outChannels: og, kernelH: kh, kernelW: kw,

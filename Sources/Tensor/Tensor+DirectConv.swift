@@ -91,21 +91,12 @@ extension Tensor {
                            output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
         let hp = h + 2 * ph, wp = w + 2 * pw, plane = hp * wp
         let taps = kh * kw
-        let positions = ho * wp
-        let blocks = (positions + DirectKernel.positions - 1) / DirectKernel.positions
-        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
-        let sStride = blocks * DirectKernel.positions
         // A 1×1 convolution without padding over whole blocks of positions reads only inside the input, which is
         // then its own padded copy; otherwise the last block may read up to 16 + kW floats past the last plane.
         let inPlace = taps == 1 && ph == 0 && pw == 0 && plane % DirectKernel.positions == 0
         let xpCount = inPlace ? 0 : cc * plane + DirectKernel.positions + kw + 16
         let xpStorage = inPlace ? nil : ScratchPool.shared.take(xpCount)
-        // Read in place with whole blocks of output channels, the sums land where the output wants them (rows of
-        // Ho·Wo = Hp·Wp positions): the kernel writes the output itself, and only the bias remains to add.
-        let intoOutput = inPlace && oc % DirectKernel.channels == 0
-        let sStorage = intoOutput ? nil : ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
-        defer { xpStorage.map { ScratchPool.shared.recycle($0) }; sStorage.map { ScratchPool.shared.recycle($0) } }
-        let s = sStorage?.pointer ?? output
+        defer { xpStorage.map { ScratchPool.shared.recycle($0) } }
 
         // xp: the input with its zero border.
         if let xpStorage {
@@ -125,61 +116,134 @@ extension Tensor {
             }
             (xp + cc * plane).initialize(repeating: 0, count: xpCount - cc * plane)
         }
-        let xp = xpStorage.map { UnsafePointer($0.pointer) } ?? input
-
         withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
             guard let offsets = offsets.baseAddress else { return }
             for i in 0..<kh { for j in 0..<kw { offsets[i * kw + j] = i * wp + j } }
-            let offs = UnsafePointer(offsets)
-            let k = cc * taps
-            Parallel.forRange(blocks, costPerItem: oc * k * DirectKernel.positions, minWork: 1 << 16) { range in
-                let q0 = range.lowerBound * DirectKernel.positions
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rows in
-                    guard let rows = rows.baseAddress else { return }
-                    for cb in 0..<channelBlocks {
-                        let o0 = cb * DirectKernel.channels
-                        // Rows past the last channel repeat it; their sums land in s's spare rows.
-                        for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
-                        if taps == 1 {
-                            // A 1×1 filter is a plain GEMM over the share's positions.
-                            DirectKernel.gemmSpan(x: xp + q0 + offs[0], span: range.count * DirectKernel.positions,
-                                                  plane: plane, depth: cc, weights: rows, output: s + o0 * sStride + q0,
-                                                  outputStride: sStride)
-                            continue
-                        }
-                        for b in range {
+            directKernelPass(x: xpStorage.map { UnsafePointer($0.pointer) } ?? input, plane: plane, channels: cc,
+                             taps: taps, offsets: offsets, weight: weight, outChannels: oc, bias: bias, output: output,
+                             outHeight: ho, outWidth: wo, rowWidth: wp, inPlace: inPlace)
+        }
+    }
+
+    /// One image, one group, stride 2 (dilation 1): `output = conv(input, weight, stride 2) + bias` over the input
+    /// zero-padded by `padH`/`padW` before and by whatever the output size needs after (`padEnd`).
+    ///
+    /// The padded input P is split into its four quarter planes by the parity of row and column, Q_ab[y][x] =
+    /// P[2y + a][2x + b] (as Winograd F(2×2, 3×3) splits it), so tap (i, j) of output (oy, ox) reads
+    /// Q_(i mod 2)(j mod 2)[oy + i div 2][ox + j div 2]: a stride-1 convolution over the 4·C quarter planes, each tap's
+    /// plane and shift folded into its offset, on the direct kernel, without the im2col panel (9·C floats an output)
+    /// that ``smallIm2colConv`` writes and reads back. A UNet's `Downsample2D` runs 2× faster this way.
+    static func stride2Conv(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
+                            weight: UnsafePointer<Float>, outChannels oc: Int, kernelH kh: Int, kernelW kw: Int,
+                            padH ph: Int, padW pw: Int, bias: UnsafePointer<Float>?,
+                            output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
+        // Quarter planes of hq × wq: row oy + i div 2 < ho + (kH − 1) div 2, and one column more than the output's.
+        let hq = ho + (kh - 1) / 2, wq = wo + (kw - 1) / 2
+        // Room after a channel's last plane for the last block's reads (16 positions and the largest shift).
+        let quarter = hq * wq, channelPlane = 4 * quarter
+        let slack = DirectKernel.positions + ((kh - 1) / 2) * wq + (kw - 1) / 2 + 16
+        let xqCount = cc * channelPlane + slack
+        let xqStorage = ScratchPool.shared.take(xqCount)
+        defer { ScratchPool.shared.recycle(xqStorage) }
+        let xq = xqStorage.pointer
+        Parallel.forRange(cc, costPerItem: 2 * h * w, minWork: 1 << 14) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: phaseScratch(phases: 2, rows: hq, rowWidth: wq)) { buf in
+                guard let scratch = buf.baseAddress else { return }
+                scratch.initialize(repeating: 0, count: buf.count)
+                for c in range {
+                    buildPhasePlanes(input: input + c * h * w, height: h, width: w, padH: ph, padW: pw, phases: 2,
+                                     rows: hq, rowWidth: wq, planeLength: quarter, scratch: scratch,
+                                     into: xq + c * channelPlane)
+                }
+            }
+        }
+        (xq + cc * channelPlane).initialize(repeating: 0, count: slack)
+        let taps = kh * kw
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
+            guard let offsets = offsets.baseAddress else { return }
+            for i in 0..<kh {
+                for j in 0..<kw { offsets[i * kw + j] = ((i % 2) * 2 + j % 2) * quarter + (i / 2) * wq + j / 2 }
+            }
+            directKernelPass(x: xq, plane: channelPlane, channels: cc, taps: taps, offsets: offsets, weight: weight,
+                             outChannels: oc, bias: bias, output: output, outHeight: ho, outWidth: wo, rowWidth: wq,
+                             inPlace: false)
+        }
+    }
+
+    /// The direct kernel over prepared planes: `s[o][q] = Σ_c Σ_t weight[o][c·taps + t] · x[c·plane + q + offsets[t]]`
+    /// for the positions q < Ho·`rowWidth`, then `output[o][oy][ox] = s[o][oy·rowWidth + ox] + bias[o]` for ox < Wo
+    /// (positions in the columns past Wo are dropped). `inPlace`: a 1×1 convolution reading the input itself, whose
+    /// rows are the output's.
+    private static func directKernelPass(x xp: UnsafePointer<Float>, plane: Int, channels cc: Int, taps: Int,
+                                         offsets offs: UnsafePointer<Int>, weight: UnsafePointer<Float>, outChannels oc: Int,
+                                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                                         outHeight ho: Int, outWidth wo: Int, rowWidth wp: Int, inPlace: Bool) {
+        let positions = ho * wp
+        let blocks = (positions + DirectKernel.positions - 1) / DirectKernel.positions
+        let channelBlocks = (oc + DirectKernel.channels - 1) / DirectKernel.channels
+        let sStride = blocks * DirectKernel.positions
+        // Read in place with whole blocks of output channels, the sums land where the output wants them (rows of
+        // Ho·Wo = Hp·Wp positions): the kernel writes the output itself, and only the bias remains to add.
+        let intoOutput = inPlace && oc % DirectKernel.channels == 0
+        let sStorage = intoOutput ? nil : ScratchPool.shared.take(channelBlocks * DirectKernel.channels * sStride)
+        defer { sStorage.map { ScratchPool.shared.recycle($0) } }
+        let s = sStorage?.pointer ?? output
+        let k = cc * taps
+        Parallel.forRange(blocks, costPerItem: oc * k * DirectKernel.positions, minWork: 1 << 16) { range in
+            let q0 = range.lowerBound * DirectKernel.positions
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: DirectKernel.channels) { rows in
+                guard let rows = rows.baseAddress else { return }
+                for cb in 0..<channelBlocks {
+                    let o0 = cb * DirectKernel.channels
+                    // Rows past the last channel repeat it; their sums land in s's spare rows.
+                    for r in 0..<DirectKernel.channels { rows[r] = weight + Swift.min(o0 + r, oc - 1) * k }
+                    if taps == 1 {
+                        // A 1×1 filter is a plain GEMM over the share's positions.
+                        DirectKernel.gemmSpan(x: xp + q0 + offs[0], span: range.count * DirectKernel.positions,
+                                              plane: plane, depth: cc, weights: rows, output: s + o0 * sStride + q0,
+                                              outputStride: sStride)
+                        continue
+                    }
+                    // Blocks of positions two at a time, then any last one.
+                    @inline(__always) func blocks(taps: Int) {
+                        var b = range.lowerBound
+                        while b < range.upperBound {
                             let q = b * DirectKernel.positions
                             let x = xp + q, out = s + o0 * sStride + q
-                            // A constant tap count for the common 3×3 filter, so the tap loop unrolls.
-                            if taps == 9 {
-                                DirectKernel.run(x: x, plane: plane, channels: cc, taps: 9, offsets: offs,
-                                                 weights: rows, output: out, outputStride: sStride)
+                            if b + 1 < range.upperBound {
+                                DirectKernel.runPair(x: x, second: DirectKernel.positions, plane: plane, channels: cc,
+                                                     taps: taps, offsets: offs, weights: rows, output: out,
+                                                     outputStride: sStride)
+                                b += 2
                             } else {
                                 DirectKernel.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offs,
                                                  weights: rows, output: out, outputStride: sStride)
+                                b += 1
                             }
                         }
                     }
+                    // A constant tap count for the common 3×3 filter, so the portable kernel's tap loop unrolls.
+                    if taps == 9 { blocks(taps: 9) } else { blocks(taps: taps) }
                 }
-                // Copy this share's finished positions into the output rows, adding the bias.
-                let q1 = Swift.min(positions, range.upperBound * DirectKernel.positions)
-                guard q0 < q1 else { return }
-                if intoOutput {
-                    guard let bias else { return }
-                    for o in 0..<oc {
-                        let row = output + o * positions, b = bias[o]
-                        for q in q0..<q1 { row[q] += b }
-                    }
-                    return
+            }
+            // Copy this share's finished positions into the output rows, adding the bias.
+            let q1 = Swift.min(positions, range.upperBound * DirectKernel.positions)
+            guard q0 < q1 else { return }
+            if intoOutput {
+                guard let bias else { return }
+                for o in 0..<oc {
+                    let row = output + o * positions, b = bias[o]
+                    for q in q0..<q1 { row[q] += b }
                 }
-                for oy in (q0 / wp)...((q1 - 1) / wp) {
-                    let lo = Swift.max(q0, oy * wp) - oy * wp, hi = Swift.min(wo, q1 - oy * wp)
-                    guard lo < hi else { continue }
-                    for o in 0..<oc {
-                        let src = s + o * sStride + oy * wp, dst = output + (o * ho + oy) * wo
-                        let b = bias?[o] ?? 0
-                        for x in lo..<hi { dst[x] = src[x] + b }
-                    }
+                return
+            }
+            for oy in (q0 / wp)...((q1 - 1) / wp) {
+                let lo = Swift.max(q0, oy * wp) - oy * wp, hi = Swift.min(wo, q1 - oy * wp)
+                guard lo < hi else { continue }
+                for o in 0..<oc {
+                    let src = s + o * sStride + oy * wp, dst = output + (o * ho + oy) * wo
+                    let b = bias?[o] ?? 0
+                    for x in lo..<hi { dst[x] = src[x] + b }
                 }
             }
         }
@@ -222,6 +286,25 @@ enum DirectKernel {
         let w: InlineArray<6, UnsafePointer<Float>> = GEMMBlock.rows(weights)
         GEMMBlock.run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: w, output: output,
                       outputStride: outputStride)
+    }
+
+    /// Two ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` blocks side by side: the second reads x
+    /// at `x + second` and writes at `output + 16`. One kernel with AVX-512 (sixteen accumulators); otherwise the two
+    /// blocks one after the other.
+    @inline(__always)
+    static func runPair(x: UnsafePointer<Float>, second: Int, plane: Int, channels cc: Int, taps: Int,
+                        offsets: UnsafePointer<Int>, weights: UnsafePointer<UnsafePointer<Float>>,
+                        output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        #if arch(x86_64)
+        if CPUFeatures.avx512 {
+            return DirectKernel512.runPair(x: x, second: second, plane: plane, channels: cc, taps: taps, offsets: offsets,
+                                           weights: weights, output: output, outputStride: outputStride)
+        }
+        #endif
+        run(x: x, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights, output: output,
+            outputStride: outputStride)
+        run(x: x + second, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: weights,
+            output: output + positions, outputStride: outputStride)
     }
 
     /// The one-tap case as a plain GEMM block, `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]`

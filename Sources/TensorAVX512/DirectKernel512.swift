@@ -17,6 +17,15 @@ public enum DirectKernel512 {
     }
 
     @inline(never)
+    public static func runPair(x: UnsafePointer<Float>, second: Int, plane: Int, channels cc: Int, taps: Int,
+                               offsets: UnsafePointer<Int>, weights: UnsafePointer<UnsafePointer<Float>>,
+                               output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        let w: InlineArray<8, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.runPair(x: x, second: second, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: w,
+                          output: output, outputStride: outputStride)
+    }
+
+    @inline(never)
     public static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                             weightStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         let w: InlineArray<8, UnsafePointer<Float>> = GEMMBlock.rows(weights)

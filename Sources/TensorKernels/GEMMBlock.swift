@@ -30,6 +30,33 @@ public enum GEMMBlock {
         store(a, output, outputStride)
     }
 
+    /// Two ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` blocks side by side, the second reading
+    /// x at `x + second` and writing at `output + 16`: 2R accumulators and two loads of x for each R broadcasts, where
+    /// one block has R accumulators and one load (AVX-512: the FMA units busy instead of the load ports).
+    @inlinable @inline(__always)
+    public static func runPair<let R: Int>(x: UnsafePointer<Float>, second: Int, plane: Int, channels cc: Int, taps: Int,
+                                           offsets: UnsafePointer<Int>, weights: InlineArray<R, UnsafePointer<Float>>,
+                                           output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var a = InlineArray<R, V>(repeating: V()), b = InlineArray<R, V>(repeating: V())
+        var xc = x
+        var k = 0
+        for _ in 0..<cc {
+            for t in 0..<taps {
+                let p = UnsafeRawPointer(xc + offsets[t])
+                let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: second * 4, as: V.self)
+                for r in 0..<R {
+                    let w = V(repeating: weights[r][k + t])
+                    a[r] = a[r].addingProduct(x0, w)
+                    b[r] = b[r].addingProduct(x1, w)
+                }
+            }
+            k += taps
+            xc += plane
+        }
+        store(a, output, outputStride)
+        store(b, output + 16, outputStride)
+    }
+
     /// `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]` for r in 0..<R.
     @inlinable @inline(__always)
     public static func gemm<let R: Int>(x: UnsafePointer<Float>, plane: Int, depth: Int,

@@ -66,9 +66,9 @@ struct AVX512KernelTests {
         }
     }
 
-    @Test("the direct 3×3 block gives the portable kernel's bits", arguments: [1, 3, 16])
+    @Test("the direct 3×3 block and its pair give the portable kernel's bits", arguments: [1, 3, 16])
     func run(_ channels: Int) {
-        let plane = 10 * 10, taps = 9, rowCount = DirectKernel512.rows
+        let plane = 10 * 10, taps = 9, rowCount = DirectKernel512.rows, outputStride = 32
         let x = Self.values(channels * plane + 64, seed: UInt32(channels))
         let w = Self.values(rowCount * channels * taps, seed: 5)
         let offsets = (0..<3).flatMap { i in (0..<3).map { j in i * 10 + j } }
@@ -76,17 +76,29 @@ struct AVX512KernelTests {
             w.withUnsafeBufferPointer { wb in
                 offsets.withUnsafeBufferPointer { ob in
                     let rows = (0..<rowCount).map { wb.baseAddress! + $0 * channels * taps }
-                    var portable = [Float](repeating: 0, count: rowCount * 16), fast = portable
+                    var portable = [Float](repeating: 0, count: rowCount * outputStride), fast = portable, pair = portable
                     portable.withUnsafeMutableBufferPointer { p in
-                        Self.portable8({ DirectKernel.runPortable(x: xb.baseAddress!, plane: plane, channels: channels, taps: taps,
-                                                                  offsets: ob.baseAddress!, weights: $0, output: $1, outputStride: 16) },
-                                       rows: rows, output: p.baseAddress!, outputStride: 16)
+                        for half in [0, 16] {
+                            Self.portable8({ DirectKernel.runPortable(x: xb.baseAddress! + half, plane: plane, channels: channels,
+                                                                      taps: taps, offsets: ob.baseAddress!, weights: $0, output: $1,
+                                                                      outputStride: outputStride) },
+                                           rows: rows, output: p.baseAddress! + half, outputStride: outputStride)
+                        }
                     }
                     rows.withUnsafeBufferPointer { rb in
-                        DirectKernel512.run(x: xb.baseAddress!, plane: plane, channels: channels, taps: taps,
-                                            offsets: ob.baseAddress!, weights: rb.baseAddress!, output: &fast, outputStride: 16)
+                        for half in [0, 16] {
+                            fast.withUnsafeMutableBufferPointer { f in
+                                DirectKernel512.run(x: xb.baseAddress! + half, plane: plane, channels: channels, taps: taps,
+                                                    offsets: ob.baseAddress!, weights: rb.baseAddress!, output: f.baseAddress! + half,
+                                                    outputStride: outputStride)
+                            }
+                        }
+                        DirectKernel512.runPair(x: xb.baseAddress!, second: 16, plane: plane, channels: channels, taps: taps,
+                                                offsets: ob.baseAddress!, weights: rb.baseAddress!, output: &pair,
+                                                outputStride: outputStride)
                     }
                     #expect(fast == portable)
+                    #expect(pair == portable)
                     #expect(fast.contains { $0 != 0 })
                 }
             }

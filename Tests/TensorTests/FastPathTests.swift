@@ -80,6 +80,25 @@ struct FastPathTests {
         #expect(throws: TensorError.self) { try x.conv2d(weight: weight, bias: bias, stride: [2, 2], padEnd: (-1, 0)) }
     }
 
+    @Test("a stride-2 convolution on the quarter planes gives the im2col panel's bits",
+          arguments: [(3, 3, 32, 32, 1, 0), (3, 3, 16, 15, 0, 1), (1, 1, 9, 9, 0, 0), (2, 2, 12, 10, 1, 1), (4, 3, 11, 14, 2, 0),
+                      (1, 3, 8, 8, 0, 1)])
+    func stride2(_ c: (Int, Int, Int, Int, Int, Int)) throws {
+        let (kh, kw, h, w, pad, end) = c
+        let g = Generator(seed: UInt64(kh * 100 + h))
+        let x = Tensor.randn([2, 5, h, w], generator: g), weight = Tensor.randn([11, 5, kh, kw], generator: g)
+        let bias = Tensor.randn([11], generator: g)
+        var panel = ConvSettings.standard
+        panel.useStride2Direct = false
+        let results = try [ConvSettings.standard, panel].map { settings in
+            try Tensor.$convSettings.withValue(settings) {
+                try x.conv2d(weight: weight, bias: bias, stride: [2, 2], padding: [pad, pad], padEnd: (end, end))
+            }
+        }
+        #expect(results[0].shape == results[1].shape)
+        #expect(results[0].scalars == results[1].scalars, "\(c)")
+    }
+
     @Test("a one-row linear layer equals the same rows through BLAS")
     func linearOneRow() throws {
         let g = Generator(seed: 5)
@@ -94,6 +113,20 @@ struct FastPathTests {
                 let noBias = try row.linear(weight: weight, bias: nil)
                 #expect(relativeDifference(try noBias + bias, one) < 1e-5)
             }
+        }
+    }
+
+    @Test("cat of one image's channels, copied by both threads, puts every part in place")
+    func catChannels() throws {
+        let g = Generator(seed: 9)
+        let parts = [64, 33, 3].map { Tensor.randn([1, $0, 32, 31], generator: g) }
+        let joined = try Tensor.cat(parts, dim: 1)
+        #expect(joined.shape == [1, 100, 32, 31])
+        #expect(joined.count >= 1 << 16)  // large enough to be split
+        var start = 0
+        for (i, p) in parts.enumerated() {
+            #expect(try joined.narrow(1, start: start, length: p.shape[1]).contiguous().scalars == p.scalars, "part \(i)")
+            start += p.shape[1]
         }
     }
 
