@@ -12,7 +12,7 @@ import Tensor
 ///
 /// Checkpoints with the legacy names `query`/`key`/`value`/`proj_attn` load too (see
 /// ``LegacyNames``).
-public struct Attention {
+public final class Attention {
     let groupNorm: GroupNorm?
     let toQ: Linear
     let toK: Linear

@@ -79,7 +79,7 @@ public struct GaussianFourierProjection {
 }
 
 /// diffusers' `TimestepEmbedding`: `linear_2(act(linear_1(x)))`.
-public struct TimestepEmbedding {
+public final class TimestepEmbedding {
     let linear1: Linear
     let linear2: Linear
     let activation: Activation

@@ -4,7 +4,7 @@ import Tensor
 // WeightLoader scope (names as in PyTorch: `weight`, `bias`).
 
 /// `nn.Conv2d`: weight `[out, in, k, k]`, bias `[out]`.
-public struct Conv2d {
+public final class Conv2d {
     /// `[out, in, k, k]`.
     public let weight: Tensor
     /// `[out]`, or nil for `bias=False`.
@@ -41,7 +41,7 @@ public struct Conv2d {
 }
 
 /// `nn.Linear`: weight `[out, in]`, bias `[out]`.
-public struct Linear {
+public final class Linear {
     /// `[out, in]`.
     public let weight: Tensor
     /// `[out]`, or nil for `bias=False`.
@@ -61,7 +61,7 @@ public struct Linear {
 }
 
 /// `nn.GroupNorm` with affine parameters `[channels]`.
-public struct GroupNorm {
+public final class GroupNorm {
     public let groups: Int
     public let eps: Float
     /// `[channels]`.

@@ -5,7 +5,7 @@ import Tensor
 /// diffusers' `Downsample2D` with `use_conv=True`, `name="op"`: a stride-2 3×3 conv (`conv`).
 /// With `padding` 0 the input is first padded by one row and column on the right and bottom
 /// (`F.pad(x, (0, 1, 0, 1))`), as the original DDPM models do.
-public struct Downsample2D {
+public final class Downsample2D {
     let conv: Conv2d
     let padding: Int
 
@@ -25,7 +25,7 @@ public struct Downsample2D {
 }
 
 /// diffusers' `Upsample2D` with `use_conv=True`: nearest ×2, then a 3×3 conv (`conv`).
-public struct Upsample2D {
+public final class Upsample2D {
     let conv: Conv2d
 
     /// Builds the layer, reading its parameters from `loader`'s scope.

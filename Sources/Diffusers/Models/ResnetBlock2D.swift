@@ -7,7 +7,7 @@ import Tensor
 ///     h = norm2(h) * (1 + scale) + shift  ("scale_shift", proj gives 2·out channels)
 ///     h = conv2(act(norm2(h)))            (dropout is the identity at inference)
 ///     out = (shortcut(x) + h) / output_scale_factor
-public struct ResnetBlock2D {
+public final class ResnetBlock2D {
     /// How the block resamples both paths before `conv1`.
     public enum Resample: Sendable {
         case none
