@@ -98,20 +98,22 @@ extension Tensor {
         let xpStorage = inPlace ? nil : ScratchPool.shared.take(xpCount)
         defer { xpStorage.map { ScratchPool.shared.recycle($0) } }
 
-        // xp: the input with its zero border.
+        // xp: the input with its zero border, split between the threads by rows, as the kernel pass splits the
+        // positions, so that each thread reads back (nearly) only rows it wrote: split by channel, every thread's
+        // kernel read half its input from the other core, which made a 32 → 3-channel layer slower on two threads
+        // than on one.
         if let xpStorage {
             let xp = xpStorage.pointer
-            Parallel.forRange(cc, costPerItem: plane, minWork: 1 << 14) { range in
-                for c in range {
+            Parallel.forRange(hp, costPerItem: cc * wp, minWork: 1 << 14) { rows in
+                for c in 0..<cc {
                     let dst = xp + c * plane, src = input + c * h * w
-                    if ph > 0 { dst.initialize(repeating: 0, count: ph * wp) }
-                    for y in 0..<h {
+                    for y in rows {
                         // Inline: calls to memcpy and memset cost more than a short row takes to move.
-                        let row = dst + (y + ph) * wp
+                        let row = dst + y * wp, iy = y - ph
+                        guard iy >= 0 && iy < h else { VectorMath.zeroRun(row, count: wp); continue }
                         if pw > 0 { VectorMath.zeroRun(row, count: pw); VectorMath.zeroRun(row + pw + w, count: pw) }
-                        VectorMath.copyRun(row + pw, from: src + y * w, count: w)
+                        VectorMath.copyRun(row + pw, from: src + iy * w, count: w)
                     }
-                    if ph > 0 { (dst + (ph + h) * wp).initialize(repeating: 0, count: ph * wp) }
                 }
             }
             (xp + cc * plane).initialize(repeating: 0, count: xpCount - cc * plane)
