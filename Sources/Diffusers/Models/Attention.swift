@@ -92,16 +92,28 @@ final class StackedProjections: @unchecked Sendable {
     /// The stacked weight `[Σ out, in]` and bias `[Σ out]` (zeros for a layer without one).
     func callAsFunction(_ layers: [Linear]) throws -> (weight: Tensor, bias: Tensor) {
         lock.lock(); defer { lock.unlock() }
-        let tensors = layers.flatMap { [$0.weight] + ($0.bias.map { [$0] } ?? []) }
-        if let stacked, sources.count == tensors.count,
-           zip(sources, tensors).allSatisfy({ $0.tensor.storage === $1.storage && $0.tensor.offset == $1.offset
-                                              && $0.version == $1.storage.version }) {
-            return stacked
-        }
+        if let stacked, unchanged(layers) { return stacked }
         let weight = try Tensor.cat(layers.map(\.weight), dim: 0)
         let bias = try Tensor.cat(layers.map { $0.bias ?? Tensor.zeros([$0.weight.shape[0]]) }, dim: 0)
-        sources = tensors.map { ($0, $0.storage.version) }
+        sources = layers.flatMap { [$0.weight] + ($0.bias.map { [$0] } ?? []) }.map { ($0, $0.storage.version) }
         stacked = (weight, bias)
         return (weight, bias)
+    }
+
+    /// Whether `layers` hold the tensors the stack was made from, unwritten since (checked without allocating: a
+    /// model asks once for each of its resnets every forward pass).
+    private func unchanged(_ layers: [Linear]) -> Bool {
+        var i = 0
+        func same(_ t: Tensor) -> Bool {
+            defer { i += 1 }
+            guard i < sources.count else { return false }
+            let s = sources[i]
+            return s.tensor.storage === t.storage && s.tensor.offset == t.offset && s.version == t.storage.version
+        }
+        for layer in layers {
+            guard same(layer.weight) else { return false }
+            if let bias = layer.bias, !same(bias) { return false }
+        }
+        return i == sources.count
     }
 }
