@@ -43,12 +43,8 @@ public enum GEMMBlock {
         for _ in 0..<cc {
             for t in 0..<taps {
                 let p = UnsafeRawPointer(xc + offsets[t])
-                let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: second * 4, as: V.self)
-                for r in 0..<R {
-                    let w = V(repeating: weights[r][k + t])
-                    a[r] = a[r].addingProduct(x0, w)
-                    b[r] = b[r].addingProduct(x1, w)
-                }
+                pairStep(&a, &b, p.loadUnaligned(as: V.self), p.loadUnaligned(fromByteOffset: second * 4, as: V.self),
+                         weights, k + t)
             }
             k += taps
             xc += plane
@@ -87,17 +83,23 @@ public enum GEMMBlock {
         let step = plane * MemoryLayout<Float>.stride, offset = second * MemoryLayout<Float>.stride
         var k = 0
         for _ in 0..<depth {
-            let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: offset, as: V.self)
-            for r in 0..<R {
-                let w = V(repeating: weights[r][k])
-                a[r] = a[r].addingProduct(x0, w)
-                b[r] = b[r].addingProduct(x1, w)
-            }
+            pairStep(&a, &b, p.loadUnaligned(as: V.self), p.loadUnaligned(fromByteOffset: offset, as: V.self), weights, k)
             p += step
             k += weightStride
         }
         store(a, output, outputStride)
         store(b, output + 16, outputStride)
+    }
+
+    /// One step of the two-block forms: `a[r] += x0·w`, `b[r] += x1·w` with `w = weights[r][k]` broadcast.
+    @inlinable @inline(__always)
+    static func pairStep<let R: Int>(_ a: inout InlineArray<R, V>, _ b: inout InlineArray<R, V>, _ x0: V, _ x1: V,
+                                     _ weights: InlineArray<R, UnsafePointer<Float>>, _ k: Int) {
+        for r in 0..<R {
+            let w = V(repeating: weights[r][k])
+            a[r] = a[r].addingProduct(x0, w)
+            b[r] = b[r].addingProduct(x1, w)
+        }
     }
 
     /// The block's row pointers, read once from a caller's buffer of at least R.
