@@ -148,7 +148,9 @@ extension Tensor {
             }
         }
         withExtendedLifetime((q, k, v)) {}
-        return try! stored.transpose(r - 2, r - 1)
+        var strides = stored.strides  // [..., Ev, L] seen as [..., L, Ev]
+        strides.swapAt(r - 2, r - 1)
+        return Tensor(shape: batch + [l, ev], strides: strides, offset: 0, storage: stored.storage, dtype: .float32)
     }
 
     /// `p[j][i] = exp(α·p[j][i] − max_j α·p[j][i])` for rows j < `rows` and lanes i < `span`, and `sums[i] = Σ_j p[j][i]`,

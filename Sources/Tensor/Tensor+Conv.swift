@@ -95,7 +95,8 @@ extension Tensor {
     ///
     /// `padEnd` (bottom, right) adds zero rows and columns after the image only, beyond `padding`: the result is
     /// `F.conv2d(F.pad(x, (0, right, 0, bottom)), …)`, which `Downsample2D` needs, without the padded copy when the
-    /// convolution is strided (its im2col reads test every row and column against the image anyway).
+    /// convolution is strided (its paths, quarter planes or im2col, fill whatever lies outside the image with zeros
+    /// anyway).
     public func conv2d(weight: Tensor, bias: Tensor?, stride: [Int] = [1, 1], padding: [Int] = [0, 0],
                        dilation: [Int] = [1, 1], groups: Int = 1, cache: ConvWeightCache? = nil,
                        padEnd: (bottom: Int, right: Int) = (0, 0)) throws -> Tensor {

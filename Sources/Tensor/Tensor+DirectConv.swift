@@ -134,7 +134,7 @@ extension Tensor {
     /// P[2y + a][2x + b] (as Winograd F(2×2, 3×3) splits it), so tap (i, j) of output (oy, ox) reads
     /// Q_(i mod 2)(j mod 2)[oy + i div 2][ox + j div 2]: a stride-1 convolution over the 4·C quarter planes, each tap's
     /// plane and shift folded into its offset, on the direct kernel, without the im2col panel (9·C floats an output)
-    /// that ``smallIm2colConv`` writes and reads back. A UNet's `Downsample2D` runs 2× faster this way.
+    /// that ``smallIm2colConv`` writes and reads back (`Downsample2D` at 32×32: 83 → 62 µs, with ``DirectKernel/runPair``).
     static func stride2Conv(input: UnsafePointer<Float>, channels cc: Int, height h: Int, width w: Int,
                             weight: UnsafePointer<Float>, outChannels oc: Int, kernelH kh: Int, kernelW kw: Int,
                             padH ph: Int, padW pw: Int, bias: UnsafePointer<Float>?,

@@ -100,8 +100,8 @@ final class StackedProjections: @unchecked Sendable {
         return (weight, bias)
     }
 
-    /// Whether `layers` hold the tensors the stack was made from, unwritten since (checked without allocating: a
-    /// model asks once for each of its resnets every forward pass).
+    /// Whether `layers` hold the tensors the stack was made from, unwritten since (checked without allocating: each
+    /// attention layer asks on every forward pass).
     private func unchanged(_ layers: [Linear]) -> Bool {
         var i = 0
         func same(_ t: Tensor) -> Bool {
