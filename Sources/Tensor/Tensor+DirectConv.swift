@@ -207,7 +207,7 @@ extension Tensor {
                         continue
                     }
                     // Blocks of positions two at a time, then any last one.
-                    @inline(__always) func blocks(taps: Int) {
+                    @inline(__always) func runBlocks(taps: Int) {
                         var b = range.lowerBound
                         while b < range.upperBound {
                             let q = b * DirectKernel.positions
@@ -225,7 +225,7 @@ extension Tensor {
                         }
                     }
                     // A constant tap count for the common 3×3 filter, so the portable kernel's tap loop unrolls.
-                    if taps == 9 { blocks(taps: 9) } else { blocks(taps: taps) }
+                    if taps == 9 { runBlocks(taps: 9) } else { runBlocks(taps: taps) }
                 }
             }
             // Copy this share's finished positions into the output rows, adding the bias.

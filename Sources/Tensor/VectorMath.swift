@@ -84,7 +84,7 @@ enum VectorMath {
     static func copyRun(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, count: Int) {
         typealias V4 = SIMD4<Float>
         if count < 4 {
-            for i in 0..<Swift.min(count, 3) { dst[i] = src[i] }
+            for i in 0..<count { dst[i] = src[i] }
             return
         }
         var i = 0
@@ -107,7 +107,7 @@ enum VectorMath {
     static func zeroRun(_ p: UnsafeMutablePointer<Float>, count: Int) {
         typealias V4 = SIMD4<Float>
         if count < 4 {
-            for i in 0..<Swift.min(count, 3) { p[i] = 0 }
+            for i in 0..<count { p[i] = 0 }
             return
         }
         var i = 0
