@@ -45,7 +45,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
 
         .target(name: "CSupport"),
-        .target(name: "TensorKernels", swiftSettings: optimize),
+        .target(name: "TensorKernels", dependencies: ["CSupport"], swiftSettings: optimize),
         .target(name: "TensorAVX512", dependencies: ["TensorKernels"], swiftSettings: optimizeAVX512),
         .target(name: "Tensor", dependencies: ["CBLAS", "CSupport", "TensorKernels", "TensorAVX512"], swiftSettings: optimize),
         .target(name: "Diffusers", dependencies: ["Tensor"], resources: [.copy("Resources/tiny-cats-32")], swiftSettings: optimize),

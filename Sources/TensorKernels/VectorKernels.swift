@@ -1,30 +1,38 @@
 // Elementwise float loops shared by Tensor (compiled for its portable instruction set) and TensorAVX512 (the same
 // bodies compiled for AVX-512), as inlinable bodies; see GEMMBlock.swift.
+import CSupport
 
 public enum VectorKernels {
     public typealias V = SIMD16<Float>
 
+    /// `a·b + c` rounded once on 16 lanes (see `dsh_fma16`); the scalar functions use `Float.addingProduct`, which is
+    /// the same single rounding, so each lane equals its scalar counterpart.
+    @inlinable @inline(__always)
+    public static func fma(_ a: V, _ b: V, _ c: V) -> V { dsh_fma16(a, b, c) }
+
     /// `exp(x)`, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n` from the
     /// exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf` above 88.72, NaN
-    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2).
+    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2). The
+    /// range reduction and the polynomial are fused multiply-adds (ten fewer instructions a vector than separate
+    /// products and sums: 2% of a tiny-cats forward pass, whose group norms apply SiLU to every activation).
     @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float {
         let hi: Float = 88.7228394, lo: Float = -87.3365448
         let xc = x > hi ? hi : (x < lo ? lo : x)
         // Round x·log2(e) to the nearest integer by adding 1.5·2^23: the sum's low mantissa bits are n.
         let magic: Float = 12582912
-        let t = xc * 1.44269504088896341 + magic
+        let t = magic.addingProduct(xc, 1.44269504088896341)
         let n = t - magic
-        var r = xc - n * 0.693359375
-        r = r - n * -2.12194440e-4
+        var r = xc.addingProduct(n, -0.693359375)
+        r = r.addingProduct(n, 2.12194440e-4)
         let r2 = r * r
         var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * r2 + r + 1
+        p = Float(1.3981999507e-3).addingProduct(p, r)
+        p = Float(8.3334519073e-3).addingProduct(p, r)
+        p = Float(4.1665795894e-2).addingProduct(p, r)
+        p = Float(1.6666665459e-1).addingProduct(p, r)
+        p = Float(5.0000001201e-1).addingProduct(p, r)
+        p = r.addingProduct(p, r2) + 1
         // 2^n as 2^(n/2)·2^(n−n/2), so n = 128 (x near 88.7) and n = −126 stay in range.
         let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
         let n1 = ni &>> 1, n2 = ni &- n1
@@ -45,19 +53,20 @@ public enum VectorKernels {
         let hi = V(repeating: 88.7228394), lo = V(repeating: -87.3365448)
         let xc = x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo)
         let magic = V(repeating: 12582912)
-        let t = xc * V(repeating: 1.44269504088896341) + magic
+        let t = fma(xc, V(repeating: 1.44269504088896341), magic)
         let n = t - magic
-        var r = xc - n * V(repeating: 0.693359375)
-        r = r - n * V(repeating: -2.12194440e-4)
+        var r = fma(n, V(repeating: -0.693359375), xc)
+        r = fma(n, V(repeating: 2.12194440e-4), r)
         let r2 = r * r
         var p = V(repeating: 1.9875691500e-4)
-        p = p * r + V(repeating: 1.3981999507e-3)
-        p = p * r + V(repeating: 8.3334519073e-3)
-        p = p * r + V(repeating: 4.1665795894e-2)
-        p = p * r + V(repeating: 1.6666665459e-1)
-        p = p * r + V(repeating: 5.0000001201e-1)
-        p = p * r2 + r + V(repeating: 1)
-        let ni = SIMD16<Int32>(truncatingIfNeeded: unsafeBitCast(t, to: SIMD16<UInt32>.self)) &- 0x4B40_0000
+        p = fma(p, r, V(repeating: 1.3981999507e-3))
+        p = fma(p, r, V(repeating: 8.3334519073e-3))
+        p = fma(p, r, V(repeating: 4.1665795894e-2))
+        p = fma(p, r, V(repeating: 1.6666665459e-1))
+        p = fma(p, r, V(repeating: 5.0000001201e-1))
+        p = fma(p, r2, r) + V(repeating: 1)
+        // A bit cast, not `SIMD16<Int32>(truncatingIfNeeded:)`, which the optimiser left as a call in some loops.
+        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let n1 = ni &>> 1, n2 = ni &- n1
         let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
         let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
@@ -65,21 +74,33 @@ public enum VectorKernels {
         return result.replacing(with: x, where: x .!= x)
     }
 
-    /// `y[i] = x[i]·scale + shift`, then SiLU (`v / (1 + exp(−v))`) when `silu`.
+    /// SiLU, `v·σ(v) = v / (1 + exp(−v))`.
+    @inlinable @inline(__always)
+    public static func silu(_ v: Float) -> Float { v / (1 + exp(-v)) }
+
+    /// ``silu(_:)-(Float)`` on 16 lanes, every lane bit-identical to the scalar function.
+    @inlinable @inline(__always)
+    public static func silu(_ v: V) -> V { v / (V(repeating: 1) + exp(-v)) }
+
+    /// The logistic function `σ(v) = 1 / (1 + exp(−v))`.
+    @inlinable @inline(__always)
+    public static func sigmoid(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
+
+    /// `y[i] = x[i]·scale + shift`, then SiLU (``silu(_:)-(Float)``) when `silu`.
     @inlinable @inline(__always)
     public static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                               scale: Float, shift: Float, silu: Bool) {
         if silu {
             var i = 0
-            let s = V(repeating: scale), b = V(repeating: shift), one = V(repeating: 1)
+            let s = V(repeating: scale), b = V(repeating: shift)
             while i + 16 <= count {
                 let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self) * s + b
-                UnsafeMutableRawPointer(y + i).storeBytes(of: v / (one + exp(-v)), as: V.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: VectorKernels.silu(v), as: V.self)
                 i += 16
             }
             while i < count {
                 let v = x[i] * scale + shift
-                y[i] = v / (1 + exp(-v))
+                y[i] = VectorKernels.silu(v)
                 i += 1
             }
         } else {
