@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tensor
+import TensorKernels
 
 // Neural-network ops against PyTorch. Inputs, arguments (metadata) and expected outputs come from
 // Fixtures/nn_*.safetensors, written by tools/fixtures_nn.py.
@@ -117,16 +118,36 @@ struct NNTests {
                 #expect(lanes[k].bitPattern == expected.bitPattern || (lanes[k].isNaN && expected.isNaN), "exp(\(values[start + k]))")
             }
         }
-        // SiLU over a length that leaves a scalar tail.
+        // The logistic functions' exp: the same lanes and scalars, and the general exp wherever it is not clamped.
+        for start in stride(from: 0, to: values.count, by: 16) {
+            let lanes = VectorKernels.logisticExp(VectorMath.V(values[start..<(start + 16)]))
+            let silu = VectorKernels.silu(VectorMath.V(values[start..<(start + 16)]))
+            for k in 0..<16 {
+                let v = values[start + k]
+                let expected = VectorKernels.logisticExp(v), expectedSilu = VectorKernels.silu(v)
+                #expect(lanes[k].bitPattern == expected.bitPattern || (lanes[k].isNaN && expected.isNaN), "logisticExp(\(v))")
+                #expect(silu[k].bitPattern == expectedSilu.bitPattern || (silu[k].isNaN && expectedSilu.isNaN), "silu(\(v))")
+                if (v > -87.3 && v <= 88) || v == .infinity { #expect(expected == VectorMath.exp(v), "logisticExp(\(v)) = exp") }
+            }
+        }
+        // SiLU over a length that leaves a scalar tail, against the definition in double precision: within 2 ulp of
+        // the value (or of the smallest normal float, where the value underflows).
         let n = values.count - 3
         var y = [Float](repeating: 0, count: n)
         values.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { VectorMath.affine(xs.baseAddress!, $0.baseAddress!, count: n, scale: 0.7, shift: 0.1, silu: true) }
         }
         for i in 0..<n {
-            let v = values[i] * 0.7 + 0.1, expected = v / (1 + VectorMath.exp(-v))
-            #expect(y[i].bitPattern == expected.bitPattern || (y[i].isNaN && expected.isNaN), "silu at \(values[i])")
+            let v = values[i] * 0.7 + 0.1
+            #expect(y[i].bitPattern == VectorKernels.silu(v).bitPattern || (y[i].isNaN && v.isNaN), "silu at \(values[i])")
+            guard v.isFinite else { continue }
+            let exact = Double(v) / (1 + Foundation.exp(-Double(v)))
+            #expect(abs(Double(y[i]) - exact) <= 2 * Double(max(Float(abs(exact)), .leastNormalMagnitude).ulp), "silu(\(v))")
         }
+        #expect(VectorKernels.silu(Float.nan).isNaN && VectorKernels.silu(Float.infinity) == .infinity)
+        #expect(VectorKernels.silu(-Float.infinity).isNaN)   // −∞ · 0, as PyTorch gives
+        #expect(VectorKernels.silu(-100) <= 0 && VectorKernels.silu(-100) > -1e-35 && VectorKernels.silu(100) == 100)
+        #expect(VectorKernels.sigmoid(-100) < 1e-38 && VectorKernels.sigmoid(100) == 1 && VectorKernels.sigmoid(0) == 0.5)
     }
 
     @Test("matmul, bmm and linear match PyTorch")
