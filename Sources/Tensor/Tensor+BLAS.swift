@@ -134,7 +134,11 @@ extension Tensor {
     static let smallLinearLimit = 1 << 17
 
     /// `x @ weight.T + bias` over the last dimension (`torch.nn.functional.linear`); weight is `[out, in]`.
-    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+    ///
+    /// A single row through a small layer (at most ``smallLinearLimit`` weights) is a dot product per output; with
+    /// `rowByRow` every row of a small layer is, so each row of a batch gets exactly the bits it would get alone (a
+    /// GEMM adds in another order). UNet2DModel computes a sampling run's time embeddings that way, all at once.
+    public func linear(weight: Tensor, bias: Tensor?, rowByRow: Bool = false) throws -> Tensor {
         guard rank >= 1 else { throw shapeError("linear: input must be at least 1D, got a 0D tensor") }
         guard weight.rank == 2 || weight.rank == 1 else {
             throw shapeError("linear: weight must be 1D or 2D, got \(shapeString(weight.shape))")
@@ -181,11 +185,15 @@ extension Tensor {
             throw shapeError("linear: internal layout error")
         }
         // out[rows, outF] = x[rows, inF] · Wᵀ[inF, outF]
-        if rows == 1 && opX.trans == .noTranspose && opW.trans == .noTranspose && outF * inF <= Tensor.smallLinearLimit {
+        if (rows == 1 || rowByRow) && opX.trans == .noTranspose && opW.trans == .noTranspose
+            && outF * inF <= Tensor.smallLinearLimit {
             // One row through a small layer (a UNet's time embedding): dot products, without BLAS's call overhead.
-            for o in 0..<outF {
-                let d = VectorMath.dot(opX.pointer, opW.pointer + o * opW.ld, count: inF)
-                c[o] = beta == 0 ? d : c[o] + d
+            for r in 0..<rows {
+                let xr = opX.pointer + r * opX.ld, cr = c + r * outF
+                for o in 0..<outF {
+                    let d = VectorMath.dot(xr, opW.pointer + o * opW.ld, count: inF)
+                    cr[o] = beta == 0 ? d : cr[o] + d
+                }
             }
         } else {
             try BLAS.sgemm(transA: opX.trans, transB: opW.trans == .noTranspose ? .transpose : .noTranspose,

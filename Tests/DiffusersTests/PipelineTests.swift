@@ -136,4 +136,40 @@ struct PipelineTests {
         let pipeline = try DiffusionPipeline.fromPretrained("dsh/tiny-cats-32")
         #expect(throws: PipelineError.self) { try pipeline(SamplingOptions(numInferenceSteps: 0)) }
     }
+
+    @Test("the time path computed ahead for a sampling run gives the forward pass the same bits, and an edited weight is seen")
+    func timeEmbeddingsAhead() throws {
+        let model = try UNet2DModel.fromPretrained("dsh/tiny-cats-32", subfolder: "unet")
+        let x = Tensor.randn([1, 3, 32, 32], generator: Generator(seed: 3))
+        func forward(_ t: Float, _ dtype: DType) throws -> [Float] {
+            try model(sample: x, timestep: .tensor(Tensor(t, dtype: dtype))).sample.scalars
+        }
+        for dtype in [DType.int64, .float32] {
+            let timesteps: [Float] = [999, 500, 500, 1, 0, 17.5]   // a repeat, and a value an int64 schedule truncates
+            let plain = try timesteps.map { try forward($0, dtype) }
+            let ahead = try model.withTimeEmbeddings(for: timesteps, dtype: dtype) { try timesteps.map { try forward($0, dtype) } }
+            #expect(ahead == plain, "\(dtype)")
+            // A timestep the run did not list, and a batch of two, are computed as usual inside it too.
+            let other = try forward(250, dtype)
+            let pair = Tensor.randn([2, 3, 32, 32], generator: Generator(seed: 4))
+            let plainPair = try model(sample: pair, timestep: .int(500)).sample.scalars
+            let (unlisted, batch) = try model.withTimeEmbeddings(for: timesteps, dtype: dtype) {
+                (try forward(250, dtype), try model(sample: pair, timestep: .int(500)).sample.scalars)
+            }
+            #expect(unlisted == other && batch == plainPair)
+        }
+        // Weights written in place during the run (a resnet's time projection, the embedding MLP) are used.
+        let resnet = try #require(model.resnets.first?.timeEmbProj), linear = model.timeEmbedding.linear2
+        let before = try forward(500, .int64)
+        let after = try model.withTimeEmbeddings(for: [500], dtype: .int64) { () -> [[Float]] in
+            try resnet.weight.mul_(1.5)
+            let a = try forward(500, .int64)
+            try linear.weight.mul_(0.5)
+            return [a, try forward(500, .int64)]
+        }
+        #expect(after[0] != before && after[1] != after[0])
+        #expect(try forward(500, .int64) == after[1], "the same edited weights without the table")
+        // Nothing is left behind.
+        #expect(model.resnets.allSatisfy { $0.projectedAhead.isEmpty })
+    }
 }

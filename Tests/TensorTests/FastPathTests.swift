@@ -116,6 +116,24 @@ struct FastPathTests {
         }
     }
 
+    @Test("a small linear layer row by row gives each row of a batch the bits of that row alone")
+    func linearRowByRow() throws {
+        let g = Generator(seed: 6)
+        for (rows, inF, outF) in [(5, 128, 64), (3, 33, 7), (1000, 32, 16)] {
+            let x = Tensor.randn([rows, inF], generator: g), weight = Tensor.randn([outF, inF], generator: g)
+            let bias = Tensor.randn([outF], generator: g)
+            let all = try x.linear(weight: weight, bias: bias, rowByRow: true)
+            #expect(relativeDifference(all, try x.linear(weight: weight, bias: bias)) < 1e-5, "against BLAS")
+            for r in [0, rows / 2, rows - 1] {
+                let alone = try x.narrow(0, start: r, length: 1).linear(weight: weight, bias: bias)
+                #expect(try all.narrow(0, start: r, length: 1).scalars == alone.scalars, "row \(r) of \(rows)")
+            }
+            let noBias = try x.linear(weight: weight, bias: nil, rowByRow: true)
+            #expect(try noBias.narrow(0, start: rows - 1, length: 1).scalars
+                    == x.narrow(0, start: rows - 1, length: 1).linear(weight: weight, bias: nil).scalars)
+        }
+    }
+
     @Test("cat of one image's channels, copied by both threads, puts every part in place")
     func catChannels() throws {
         let g = Generator(seed: 9)

@@ -91,8 +91,8 @@ public final class TimestepEmbedding {
         self.activation = activation
     }
 
-    /// `[B, in]` -> `[B, timeEmbedDim]`.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try linear2(activation(linear1(x)))
+    /// `[B, in]` -> `[B, timeEmbedDim]`; `rowByRow` as for ``Linear``.
+    public func callAsFunction(_ x: Tensor, rowByRow: Bool = false) throws -> Tensor {
+        try linear2(activation(linear1(x, rowByRow: rowByRow)), rowByRow: rowByRow)
     }
 }

@@ -53,10 +53,10 @@ public final class Linear {
         self.bias = bias ? loader.tensor("bias", shape: [outFeatures], kind: .weight(fanIn: inFeatures)) : nil
     }
 
-    /// `F.linear(x, weight, bias)`.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    /// `F.linear(x, weight, bias)`; `rowByRow` as for `Tensor.linear(weight:bias:rowByRow:)`.
+    public func callAsFunction(_ x: Tensor, rowByRow: Bool = false) throws -> Tensor {
         // [..., in] @ [in, out] -> [..., out]
-        try x.linear(weight: weight, bias: bias)
+        try x.linear(weight: weight, bias: bias, rowByRow: rowByRow)
     }
 }
 

@@ -65,6 +65,34 @@ public final class ResnetBlock2D {
     }
 
     /// The forward pass (see the type's documentation).
+    /// `time_emb_proj(act(temb))` computed ahead for the time embeddings of a sampling run (see
+    /// ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``), by where the embedding lies, with the versions of the
+    /// projection's weight and bias they were computed from.
+    var projectedAhead: [TensorPlace: (projection: Tensor, weight: Int, bias: Int)] = [:]
+
+    /// `time_emb_proj(act(temb))` as `[B, C', 1, 1]` (nil for a block without the projection): the one computed ahead
+    /// for `temb` while the projection's weights are unchanged, otherwise computed now.
+    func timeProjection(_ temb: Tensor) throws -> Tensor? {
+        guard let proj = timeEmbProj else { return nil }
+        if let ahead = projectedAhead[TensorPlace(temb)], ahead.weight == proj.weight.storage.version,
+           ahead.bias == proj.bias?.storage.version ?? 0 {
+            return ahead.projection
+        }
+        let e = try proj(activation(temb))  // [B, C']
+        return try e.unsqueeze(-1).unsqueeze(-1)  // [B, C'] -> [B, C', 1, 1]
+    }
+
+    /// Computes ``timeProjection(_:)`` for each row of `embeddings` ([T, D]) at once, each row as it would be alone,
+    /// and keeps row i's for the embedding `rows[i]`.
+    func projectAhead(_ embeddings: Tensor, rows: [Tensor]) throws {
+        guard let proj = timeEmbProj else { return }
+        let all = try proj(activation(embeddings), rowByRow: true).unsqueeze(-1).unsqueeze(-1)  // [T, C', 1, 1]
+        for (i, row) in rows.enumerated() {
+            projectedAhead[TensorPlace(row)] = (try all.narrow(0, start: i, length: 1), proj.weight.storage.version,
+                                                proj.bias?.storage.version ?? 0)
+        }
+    }
+
     public func callAsFunction(_ input: Tensor, temb: Tensor?) throws -> Tensor {
         var x = input
         var h = try norm1(x, then: activation)
@@ -83,11 +111,7 @@ public final class ResnetBlock2D {
             x = try FIR.downsample2d(x)
             h = try FIR.downsample2d(h)
         }
-        var t: Tensor? = nil
-        if let proj = timeEmbProj, let temb {
-            let e = try proj(activation(temb))  // [B, C']
-            t = try e.unsqueeze(-1).unsqueeze(-1)  // [B, C'] -> [B, C', 1, 1]
-        }
+        let t = try temb.flatMap { try timeProjection($0) }  // [B, C', 1, 1]
         switch timeEmbeddingNorm {
         case .default:
             if let t, t.shape[0] == 1, h.shape[0] == 1 {
@@ -110,5 +134,16 @@ public final class ResnetBlock2D {
         var out = try x + h
         if outputScaleFactor != 1 { out = try out / outputScaleFactor }
         return out
+    }
+}
+
+/// Where a tensor's first element lies (its storage and offset), to recognise a tensor handed back.
+struct TensorPlace: Hashable {
+    let storage: ObjectIdentifier
+    let offset: Int
+
+    init(_ t: Tensor) {
+        storage = ObjectIdentifier(t.storage)
+        offset = t.offset
     }
 }

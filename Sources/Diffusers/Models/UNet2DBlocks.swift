@@ -38,6 +38,17 @@ public protocol UNet2DUpBlock {
     func callAsFunction(_ x: Tensor, residuals: [Tensor], temb: Tensor, skipSample: Tensor?) throws -> (Tensor, Tensor?)
 }
 
+/// A block holding ResnetBlock2Ds (for ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``, which visits them all).
+protocol HasResnets {
+    var resnets: [ResnetBlock2D] { get }
+}
+
+extension DownBlock2D: HasResnets {}
+extension AttnDownBlock2D: HasResnets {}
+extension SkipDownBlock2D: HasResnets {}
+extension UpBlock2D: HasResnets {}
+extension SkipUpBlock2D: HasResnets {}
+
 /// Builds the down block named by a config's `down_block_types` entry (`get_down_block`).
 func makeDownBlock(_ type: String, _ loader: WeightLoader, _ o: UNet2DBlockOptions) throws -> any UNet2DDownBlock {
     let name = type.hasPrefix("UNetRes") ? String(type.dropFirst(7)) : type

@@ -319,6 +319,55 @@ public final class UNet2DModel {
         }
     }
 
+    /// The time embeddings computed ahead by ``withTimeEmbeddings(for:dtype:_:)``, by timestep value, and
+    /// ``timeWeightVersions`` when they were.
+    private var embeddingsAhead: (dtype: DType, weights: Int, byTimestep: [Float: Tensor])?
+
+    /// The sum of the time path's weights' versions (`time_proj`, `time_embedding`), which grows when one is written
+    /// in place.
+    private var timeWeightVersions: Int {
+        var tensors = [timeEmbedding.linear1.weight, timeEmbedding.linear2.weight]
+        tensors += [timeEmbedding.linear1.bias, timeEmbedding.linear2.bias].compactMap { $0 }
+        switch timeProj {
+        case .positional: break
+        case .fourier(let f): tensors.append(f.weight)
+        case .learned(let e): tensors.append(e.weight)
+        }
+        return tensors.reduce(0) { $0 + $1.storage.version }
+    }
+
+    /// Every ResnetBlock2D of the down, mid and up blocks.
+    var resnets: [ResnetBlock2D] {
+        downBlocks.flatMap { ($0 as? HasResnets)?.resnets ?? [] } + (midBlock?.resnets ?? [])
+            + upBlocks.flatMap { ($0 as? HasResnets)?.resnets ?? [] }
+    }
+
+    /// Runs `body` (a sampling loop) with the time path computed ahead for every value in `timesteps`: the timestep
+    /// embedding and each resnet's `time_emb_proj(act(emb))`, for all the values at once, each row through the same
+    /// operations as a forward pass at batch 1 gives it (so the same bits). Forward passes in `body` at those
+    /// timesteps (batch 1, a timestep tensor of `dtype`) take them instead of computing them: on a small model the
+    /// time path is a few dozen tensor operations of a few values each, 45 µs of a 2.3 ms tiny-cats forward pass,
+    /// and all at once they take 2 ms for 1000 steps. Models with a class embedding compute it as before.
+    public func withTimeEmbeddings<R>(for timesteps: [Float], dtype: DType, _ body: () throws -> R) throws -> R {
+        guard classEmbedding == nil, embeddingsAhead == nil, !timesteps.isEmpty else { return try body() }
+        let resnets = self.resnets
+        defer {
+            embeddingsAhead = nil
+            for r in resnets { r.projectedAhead = [:] }
+        }
+        var values: [Float] = [], seen = Set<Float>()
+        for v in timesteps where seen.insert(v).inserted { values.append(v) }
+        // As the forward pass builds them, a tensor of the schedule's dtype (its values normalised to it).
+        let t = try Tensor(values, dtype: dtype) * Tensor.ones([values.count], dtype: dtype)  // [T]
+        let embeddings = try timeEmbedding(timeProj(t).to(.float32), rowByRow: true)  // [T, time_embed_dim]
+        let rows = try (0..<values.count).map { try embeddings.narrow(0, start: $0, length: 1) }  // each [1, D]
+        for r in resnets { try r.projectAhead(embeddings, rows: rows) }
+        var byTimestep: [Float: Tensor] = [:]
+        for (i, row) in rows.enumerated() { byTimestep[t.storage.pointer[t.offset + i]] = row }
+        embeddingsAhead = (dtype, timeWeightVersions, byTimestep)
+        return try body()
+    }
+
     /// `model(sample=…, timestep=…, class_labels=…)`.
     ///
     /// - Parameters:
@@ -349,7 +398,13 @@ public final class UNet2DModel {
             timesteps = t.rank == 0 ? try t.reshape([1]) : t
         }
         timesteps = try timesteps * Tensor.ones([batch], dtype: timesteps.dtype)  // [B]
-        var emb = try timeEmbedding(timeProj(timesteps).to(.float32))  // [B, time_embed_dim]
+        var emb: Tensor
+        if batch == 1, let ahead = embeddingsAhead, ahead.dtype == timesteps.dtype, ahead.weights == timeWeightVersions,
+           let e = ahead.byTimestep[timesteps.storage.pointer[timesteps.offset]] {
+            emb = e  // computed ahead by withTimeEmbeddings: the same operations, the same bits
+        } else {
+            emb = try timeEmbedding(timeProj(timesteps).to(.float32))  // [B, time_embed_dim]
+        }
 
         if let classEmbedding {
             guard let labels = classLabels else {

@@ -149,22 +149,25 @@ public final class DiffusionPipeline {
         if scheduler.initNoiseSigma != 1 { image = try image * Float(scheduler.initNoiseSigma) }
         let timestepType = scheduler.timesteps.dtype
         let timesteps = scheduler.timesteps.scalars
-        for (i, t) in timesteps.enumerated() {
-            if let stop = options.shouldStop, stop() { throw UNet2DModel.Cancelled() }
-            let t = Double(t)
-            let input = try scheduler.scaleModelInput(image, timestep: t)
-            // As in diffusers, the model gets the schedule's own timestep tensor (int64 or float).
-            let modelOutput = try unet(sample: input, timestep: .tensor(Tensor(Float(t), dtype: timestepType)),
-                                       shouldStop: options.shouldStop).sample
-            let out: SchedulerOutput
-            if let ddim = scheduler as? DDIMScheduler, options.eta != 0 {
-                out = try ddim.step(modelOutput: modelOutput, timestep: t, sample: image, eta: options.eta, generator: options.generator)
-            } else {
-                out = try scheduler.step(modelOutput: modelOutput, timestep: t, sample: image, generator: options.generator)
+        // The time path of every step first, all at once (the same bits): UNet2DModel.withTimeEmbeddings.
+        try unet.withTimeEmbeddings(for: timesteps, dtype: timestepType) {
+            for (i, t) in timesteps.enumerated() {
+                if let stop = options.shouldStop, stop() { throw UNet2DModel.Cancelled() }
+                let t = Double(t)
+                let input = try scheduler.scaleModelInput(image, timestep: t)
+                // As in diffusers, the model gets the schedule's own timestep tensor (int64 or float).
+                let modelOutput = try unet(sample: input, timestep: .tensor(Tensor(Float(t), dtype: timestepType)),
+                                           shouldStop: options.shouldStop).sample
+                let out: SchedulerOutput
+                if let ddim = scheduler as? DDIMScheduler, options.eta != 0 {
+                    out = try ddim.step(modelOutput: modelOutput, timestep: t, sample: image, eta: options.eta, generator: options.generator)
+                } else {
+                    out = try scheduler.step(modelOutput: modelOutput, timestep: t, sample: image, generator: options.generator)
+                }
+                image = out.prevSample
+                try options.onStep?(PipelineStep(index: i, count: timesteps.count, timestep: t, sample: image,
+                                                 predOriginalSample: out.predOriginalSample))
             }
-            image = out.prevSample
-            try options.onStep?(PipelineStep(index: i, count: timesteps.count, timestep: t, sample: image,
-                                             predOriginalSample: out.predOriginalSample))
         }
         return try (image / 2 + 0.5).clamp(min: 0, max: 1)
     }
