@@ -1,25 +1,32 @@
 import Foundation
+import Synchronization
 
 // 2-D convolution: 1×1 stride-1 as one GEMM per image and group; everything else as im2col in
 // bands of output rows (so the column panel stays a few MB however large the image) + sgemm.
 
 /// Reusable scratch buffers, so large convolutions do not allocate (and page-fault) per call.
-final class ScratchPool: @unchecked Sendable {
+final class ScratchPool: Sendable {
     static let shared = ScratchPool()
-    private let lock = NSLock()
-    private var free: [Storage] = []
+    private let free = Mutex<[Storage]>([])
 
-    /// A buffer of at least `count` floats; give it back with `recycle`.
+    /// A buffer of at least `count` floats, the smallest kept that is (a convolution takes several of different
+    /// sizes, and the first large enough could be one a later, larger request needed); give it back with `recycle`.
     func take(_ count: Int) -> Storage {
-        lock.lock(); defer { lock.unlock() }
-        if let i = free.firstIndex(where: { $0.count >= count }) { return free.remove(at: i) }
-        return Storage(uninitializedCount: count)
+        let kept: Storage? = free.withLock { free in
+            var best: Int? = nil
+            for i in free.indices where free[i].count >= count && (best.map { free[i].count < free[$0].count } ?? true) {
+                best = i
+            }
+            return best.map { free.remove(at: $0) }
+        }
+        return kept ?? Storage(uninitializedCount: count)
     }
 
     func recycle(_ s: Storage) {
-        lock.lock(); defer { lock.unlock() }
-        free.append(s)
-        if free.count > 4 { free.sort { $0.count > $1.count }; free.removeLast() }
+        free.withLock { free in
+            free.append(s)
+            if free.count > 4 { free.sort { $0.count > $1.count }; free.removeLast() }
+        }
     }
 }
 

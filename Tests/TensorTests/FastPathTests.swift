@@ -150,15 +150,28 @@ struct FastPathTests {
 
     @Test("freed buffers are reused for tensors of the same size, up to the cache's capacity")
     func bufferReuse() throws {
+        // A cache of its own: the shared one is filled and emptied by every test running alongside.
+        let cache = BufferCache()
         let count = 12_345
-        var storage: Storage? = Storage(uninitializedCount: count)
-        let first = storage?.pointer
-        storage = nil
-        let again = Storage(uninitializedCount: count)
-        #expect(again.pointer == first)
-        // Too small and too large buffers go back to malloc.
-        #expect(BufferCache.shared.take(BufferCache.smallest - 1) == nil)
-        #expect(BufferCache.shared.take(BufferCache.largest + 1) == nil)
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: count), q = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        #expect(cache.keep(p, count: count) && cache.keep(q, count: count))
+        #expect(cache.take(count) == q && cache.take(count) == p)   // newest first
+        #expect(cache.take(count) == nil && cache.take(count + 1) == nil)
+        p.deallocate(); q.deallocate()
+        // Too small and too large buffers go back to malloc, and so does one past the capacity.
+        let small = UnsafeMutablePointer<Float>.allocate(capacity: BufferCache.smallest - 1)
+        #expect(!cache.keep(small, count: BufferCache.smallest - 1))
+        small.deallocate()
+        #expect(cache.take(BufferCache.largest + 1) == nil)
+        var kept: [UnsafeMutablePointer<Float>] = []
+        let big = BufferCache.largest
+        while true {
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: big)
+            guard cache.keep(b, count: big) else { b.deallocate(); break }
+            kept.append(b)
+        }
+        #expect(kept.count == BufferCache.capacity / (big * MemoryLayout<Float>.stride))
+        while let b = cache.take(big) { b.deallocate() }
         // A reused buffer holds whatever the last tensor wrote; every op writes all of its output.
         let a = Tensor.full([count], 3)
         let b = try a + a

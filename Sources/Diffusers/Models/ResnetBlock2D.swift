@@ -65,32 +65,32 @@ public final class ResnetBlock2D {
     }
 
     /// The forward pass (see the type's documentation).
-    /// `time_emb_proj(act(temb))` computed ahead for the time embeddings of a sampling run (see
-    /// ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``), by where the embedding lies, with the versions of the
-    /// projection's weight and bias they were computed from.
-    var projectedAhead: [TensorPlace: (projection: Tensor, weight: Int, bias: Int)] = [:]
+    /// `time_emb_proj(act(temb))` computed ahead for the rows of a sampling run's time embeddings `[T, D]` (see
+    /// ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``): the embeddings' storage, and for row i (offset i·D) its
+    /// projection, with the versions of the projection's weight and bias they were computed from.
+    var projectedAhead: (embeddings: ObjectIdentifier, rowLength: Int, rows: [Tensor], weight: Int, bias: Int)?
 
     /// `time_emb_proj(act(temb))` as `[B, C', 1, 1]` (nil for a block without the projection): the one computed ahead
-    /// for `temb` while the projection's weights are unchanged, otherwise computed now.
+    /// when `temb` is a row of those embeddings and the projection's weights are unchanged, otherwise computed now.
     func timeProjection(_ temb: Tensor) throws -> Tensor? {
         guard let proj = timeEmbProj else { return nil }
-        if let ahead = projectedAhead[TensorPlace(temb)], ahead.weight == proj.weight.storage.version,
-           ahead.bias == proj.bias?.storage.version ?? 0 {
-            return ahead.projection
+        if let ahead = projectedAhead, ahead.embeddings == ObjectIdentifier(temb.storage), temb.shape[0] == 1,
+           temb.offset % ahead.rowLength == 0, temb.offset / ahead.rowLength < ahead.rows.count,
+           ahead.weight == proj.weight.storage.version, ahead.bias == proj.bias?.storage.version ?? 0 {
+            return ahead.rows[temb.offset / ahead.rowLength]
         }
         let e = try proj(activation(temb))  // [B, C']
         return try e.unsqueeze(-1).unsqueeze(-1)  // [B, C'] -> [B, C', 1, 1]
     }
 
-    /// Computes ``timeProjection(_:)`` for each row of `embeddings` ([T, D]) at once, each row as it would be alone,
-    /// and keeps row i's for the embedding `rows[i]`.
-    func projectAhead(_ embeddings: Tensor, rows: [Tensor]) throws {
-        guard let proj = timeEmbProj else { return }
+    /// Computes ``timeProjection(_:)`` for every row of the contiguous `embeddings` `[T, D]` at once, each row as it
+    /// would be alone, and keeps them for those rows.
+    func projectAhead(_ embeddings: Tensor) throws {
+        guard let proj = timeEmbProj, embeddings.rank == 2, embeddings.isContiguous, embeddings.offset == 0 else { return }
         let all = try proj(activation(embeddings), rowByRow: true).unsqueeze(-1).unsqueeze(-1)  // [T, C', 1, 1]
-        for (i, row) in rows.enumerated() {
-            projectedAhead[TensorPlace(row)] = (try all.narrow(0, start: i, length: 1), proj.weight.storage.version,
-                                                proj.bias?.storage.version ?? 0)
-        }
+        let rows = try (0..<embeddings.shape[0]).map { try all.narrow(0, start: $0, length: 1) }
+        projectedAhead = (ObjectIdentifier(embeddings.storage), embeddings.shape[1], rows, proj.weight.storage.version,
+                          proj.bias?.storage.version ?? 0)
     }
 
     public func callAsFunction(_ input: Tensor, temb: Tensor?) throws -> Tensor {
@@ -137,13 +137,3 @@ public final class ResnetBlock2D {
     }
 }
 
-/// Where a tensor's first element lies (its storage and offset), to recognise a tensor handed back.
-struct TensorPlace: Hashable {
-    let storage: ObjectIdentifier
-    let offset: Int
-
-    init(_ t: Tensor) {
-        storage = ObjectIdentifier(t.storage)
-        offset = t.offset
-    }
-}

@@ -353,7 +353,7 @@ public final class UNet2DModel {
         let resnets = self.resnets
         defer {
             embeddingsAhead = nil
-            for r in resnets { r.projectedAhead = [:] }
+            for r in resnets { r.projectedAhead = nil }
         }
         var values: [Float] = [], seen = Set<Float>()
         for v in timesteps where seen.insert(v).inserted { values.append(v) }
@@ -361,7 +361,7 @@ public final class UNet2DModel {
         let t = try Tensor(values, dtype: dtype) * Tensor.ones([values.count], dtype: dtype)  // [T]
         let embeddings = try timeEmbedding(timeProj(t).to(.float32), rowByRow: true)  // [T, time_embed_dim]
         let rows = try (0..<values.count).map { try embeddings.narrow(0, start: $0, length: 1) }  // each [1, D]
-        for r in resnets { try r.projectAhead(embeddings, rows: rows) }
+        for r in resnets { try r.projectAhead(embeddings) }
         var byTimestep: [Float: Tensor] = [:]
         for (i, row) in rows.enumerated() { byTimestep[t.storage.pointer[t.offset + i]] = row }
         embeddingsAhead = (dtype, timeWeightVersions, byTimestep)
