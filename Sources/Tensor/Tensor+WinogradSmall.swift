@@ -41,7 +41,10 @@ extension Tensor {
         let tileRowWidth = staged && tilesW % 8 == 0 ? tilesW : wd
         let positions = tilesH * tileRowWidth
         let shares = staged ? 1 : threads
-        let perShare = ((positions + shares - 1) / shares + block - 1) / block * block
+        // Positions per share, in whole blocks of the products' 16, except with tiles as rows, whose products read V
+        // tile by tile: there only the input transform's vectors of eight (an 8×8 output: 24 positions, not 32).
+        let unit = tileRows ? 8 : block
+        let perShare = ((positions + shares - 1) / shares + unit - 1) / unit * unit
         let chunk = staged ? perShare : Swift.max(block, Swift.min(perShare, (1 << 16) / (16 * Swift.max(cc, oc)) / block * block))
         // A quarter plane, with room for the last chunk's reads past the last position.
         let quarter = (Swift.max(hd * wd + 8, shares * perShare + wd + 1) + 8 + 7) / 8 * 8
