@@ -206,9 +206,21 @@ extension Tensor {
                                               outputStride: sStride)
                         continue
                     }
-                    // Blocks of positions two at a time, then any last one.
+                    // Blocks of positions two at a time, then any last one; four at a time for a few output
+                    // channels with AVX-512 (a UNet's conv_out to 3 channels: 40 → 17 µs at 32×32).
                     @inline(__always) func runBlocks(taps: Int) {
                         var b = range.lowerBound
+                        #if arch(x86_64)
+                        if CPUFeatures.avx512 && oc <= DirectKernel512.quadRows {
+                            while b + 3 < range.upperBound {
+                                let q = b * DirectKernel.positions
+                                DirectKernel512.runQuad(x: xp + q, second: DirectKernel.positions, plane: plane, channels: cc,
+                                                        taps: taps, offsets: offs, weights: rows, output: s + q,
+                                                        outputStride: sStride)
+                                b += 4
+                            }
+                        }
+                        #endif
                         while b < range.upperBound {
                             let q = b * DirectKernel.positions
                             let x = xp + q, out = s + o0 * sStride + q

@@ -25,6 +25,18 @@ public enum DirectKernel512 {
                           output: output, outputStride: outputStride)
     }
 
+    /// Rows of ``runQuad(x:second:plane:channels:taps:offsets:weights:output:outputStride:)``'s blocks.
+    public static let quadRows = 4
+
+    @inline(never)
+    public static func runQuad(x: UnsafePointer<Float>, second: Int, plane: Int, channels cc: Int, taps: Int,
+                               offsets: UnsafePointer<Int>, weights: UnsafePointer<UnsafePointer<Float>>,
+                               output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        let w: InlineArray<4, UnsafePointer<Float>> = GEMMBlock.rows(weights)
+        GEMMBlock.runQuad(x: x, second: second, plane: plane, channels: cc, taps: taps, offsets: offsets, weights: w,
+                          output: output, outputStride: outputStride)
+    }
+
     @inline(never)
     public static func gemm(x: UnsafePointer<Float>, plane: Int, depth: Int, weights: UnsafePointer<UnsafePointer<Float>>,
                             weightStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {

@@ -53,6 +53,42 @@ public enum GEMMBlock {
         store(b, output + 16, outputStride)
     }
 
+    /// Four ``run(x:plane:channels:taps:offsets:weights:output:outputStride:)`` blocks side by side, block i reading x
+    /// at `x + i·second` and writing at `output + 16·i`: for a few rows (a convolution to 3 channels), 4R accumulators
+    /// and four loads of x for each R broadcasts, where a pair of 8-row blocks would spend most of its FMAs on padding
+    /// rows. Each accumulator adds the same products in the same order as in the one-block form.
+    @inlinable @inline(__always)
+    public static func runQuad<let R: Int>(x: UnsafePointer<Float>, second: Int, plane: Int, channels cc: Int, taps: Int,
+                                           offsets: UnsafePointer<Int>, weights: InlineArray<R, UnsafePointer<Float>>,
+                                           output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var a = InlineArray<R, V>(repeating: V()), b = InlineArray<R, V>(repeating: V())
+        var c = InlineArray<R, V>(repeating: V()), d = InlineArray<R, V>(repeating: V())
+        let step = second * MemoryLayout<Float>.stride
+        var xc = x
+        var k = 0
+        for _ in 0..<cc {
+            for t in 0..<taps {
+                let p = UnsafeRawPointer(xc + offsets[t])
+                let x0 = p.loadUnaligned(as: V.self), x1 = p.loadUnaligned(fromByteOffset: step, as: V.self)
+                let x2 = p.loadUnaligned(fromByteOffset: 2 * step, as: V.self)
+                let x3 = p.loadUnaligned(fromByteOffset: 3 * step, as: V.self)
+                for r in 0..<R {
+                    let w = V(repeating: weights[r][k + t])
+                    a[r] = a[r].addingProduct(x0, w)
+                    b[r] = b[r].addingProduct(x1, w)
+                    c[r] = c[r].addingProduct(x2, w)
+                    d[r] = d[r].addingProduct(x3, w)
+                }
+            }
+            k += taps
+            xc += plane
+        }
+        store(a, output, outputStride)
+        store(b, output + 16, outputStride)
+        store(c, output + 32, outputStride)
+        store(d, output + 48, outputStride)
+    }
+
     /// `output[r][0..<16] = Σ_k weights[r][k·weightStride] · x[k·plane + 0..<16]` for r in 0..<R.
     @inlinable @inline(__always)
     public static func gemm<let R: Int>(x: UnsafePointer<Float>, plane: Int, depth: Int,

@@ -105,6 +105,38 @@ struct AVX512KernelTests {
         }
     }
 
+    @Test("the four-block direct kernel for a few output channels gives the one-block kernel's bits", arguments: [1, 3, 32])
+    func runQuad(_ channels: Int) {
+        let plane = 10 * 10, taps = 9, rowCount = DirectKernel512.rows, outputStride = 64
+        let x = Self.values(channels * plane + 96, seed: UInt32(channels) + 7)
+        let w = Self.values(rowCount * channels * taps, seed: 6)
+        let offsets = (0..<3).flatMap { i in (0..<3).map { j in i * 10 + j } }
+        x.withUnsafeBufferPointer { xb in
+            w.withUnsafeBufferPointer { wb in
+                offsets.withUnsafeBufferPointer { ob in
+                    let rows = (0..<rowCount).map { wb.baseAddress! + $0 * channels * taps }
+                    var single = [Float](repeating: 0, count: rowCount * outputStride), quad = single
+                    rows.withUnsafeBufferPointer { rb in
+                        single.withUnsafeMutableBufferPointer { o in
+                            for block in 0..<4 {
+                                DirectKernel512.run(x: xb.baseAddress! + 16 * block, plane: plane, channels: channels, taps: taps,
+                                                    offsets: ob.baseAddress!, weights: rb.baseAddress!,
+                                                    output: o.baseAddress! + 16 * block, outputStride: outputStride)
+                            }
+                        }
+                        DirectKernel512.runQuad(x: xb.baseAddress!, second: 16, plane: plane, channels: channels, taps: taps,
+                                                offsets: ob.baseAddress!, weights: rb.baseAddress!, output: &quad,
+                                                outputStride: outputStride)
+                    }
+                    // The quad block's rows are the first four of the eight-row block's.
+                    let n = DirectKernel512.quadRows * outputStride
+                    #expect(Array(quad[0..<n]) == Array(single[0..<n]))
+                    #expect(quad[0..<n].contains { $0 != 0 })
+                }
+            }
+        }
+    }
+
     @Test("affine + SiLU gives the portable loop's bits, tails and extremes included", arguments: [false, true])
     func affine(_ silu: Bool) {
         var x = Self.values(1000 + 7, seed: 3).map { $0 * 200 }   // −100…100: exp's clamps at both ends
