@@ -64,7 +64,6 @@ public final class ResnetBlock2D {
         self.resample = resample
     }
 
-    /// The forward pass (see the type's documentation).
     /// `time_emb_proj(act(temb))` computed ahead for the rows of a sampling run's time embeddings `[T, D]` (see
     /// ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``): the embeddings' storage, and for row i (offset i·D) its
     /// projection, with the versions of the projection's weight and bias they were computed from.
@@ -93,6 +92,7 @@ public final class ResnetBlock2D {
                           proj.bias?.storage.version ?? 0)
     }
 
+    /// The forward pass (see the type's documentation).
     public func callAsFunction(_ input: Tensor, temb: Tensor?) throws -> Tensor {
         var x = input
         var h = try norm1(x, then: activation)
@@ -136,4 +136,3 @@ public final class ResnetBlock2D {
         return out
     }
 }
-
