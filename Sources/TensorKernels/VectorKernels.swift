@@ -10,15 +10,10 @@ public enum VectorKernels {
     @inlinable @inline(__always)
     public static func fma(_ a: V, _ b: V, _ c: V) -> V { dsh_fma16(a, b, c) }
 
-    /// `exp(x)`, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n` from the
-    /// exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf` above 88.72, NaN
-    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2). The
-    /// range reduction and the polynomial are fused multiply-adds (ten fewer instructions a vector than separate
-    /// products and sums: 2% of a tiny-cats forward pass, whose group norms apply SiLU to every activation).
+    /// The core of ``exp(_:)-(Float)`` for an argument already clamped to the float range: `e^x = p·2^n`, with `p` the
+    /// degree-6 polynomial for `e^r` (`x = n·ln2 + r`, ln2 split in two for the reduction) and `n` as an integer.
     @inlinable @inline(__always)
-    public static func exp(_ x: Float) -> Float {
-        let hi: Float = 88.7228394, lo: Float = -87.3365448
-        let xc = x > hi ? hi : (x < lo ? lo : x)
+    static func expReduced(_ xc: Float) -> (p: Float, n: Int32) {
         // Round x·log2(e) to the nearest integer by adding 1.5·2^23: the sum's low mantissa bits are n.
         let magic: Float = 12582912
         let t = magic.addingProduct(xc, 1.44269504088896341)
@@ -33,8 +28,39 @@ public enum VectorKernels {
         p = Float(1.6666665459e-1).addingProduct(p, r)
         p = Float(5.0000001201e-1).addingProduct(p, r)
         p = r.addingProduct(p, r2) + 1
+        return (p, Int32(bitPattern: t.bitPattern) &- 0x4B40_0000)
+    }
+
+    /// ``expReduced(_:)-(Float)`` on 16 lanes, the same operations in the same order.
+    @inlinable @inline(__always)
+    static func expReduced(_ xc: V) -> (p: V, n: SIMD16<Int32>) {
+        let magic = V(repeating: 12582912)
+        let t = fma(xc, V(repeating: 1.44269504088896341), magic)
+        let n = t - magic
+        var r = fma(n, V(repeating: -0.693359375), xc)
+        r = fma(n, V(repeating: 2.12194440e-4), r)
+        let r2 = r * r
+        var p = V(repeating: 1.9875691500e-4)
+        p = fma(p, r, V(repeating: 1.3981999507e-3))
+        p = fma(p, r, V(repeating: 8.3334519073e-3))
+        p = fma(p, r, V(repeating: 4.1665795894e-2))
+        p = fma(p, r, V(repeating: 1.6666665459e-1))
+        p = fma(p, r, V(repeating: 5.0000001201e-1))
+        p = fma(p, r2, r) + V(repeating: 1)
+        // A bit cast, not `SIMD16<Int32>(truncatingIfNeeded:)`, which the optimiser left as a call in some loops.
+        return (p, unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000)
+    }
+
+    /// `exp(x)`, Cephes' expf: `x = n·ln2 + r`, a degree-6 polynomial for `e^r`, `2^n` from the
+    /// exponent bits. Within 2 ulp of libm over the float range; 0 below −87.3, `inf` above 88.72, NaN
+    /// stays NaN. Branch-free scalar code, so loops over it vectorise (16 lanes with AVX-512, 8 with AVX2). The
+    /// range reduction and the polynomial are fused multiply-adds (ten fewer instructions a vector than separate
+    /// products and sums: 2% of a tiny-cats forward pass, whose group norms apply SiLU to every activation).
+    @inlinable @inline(__always)
+    public static func exp(_ x: Float) -> Float {
+        let hi: Float = 88.7228394, lo: Float = -87.3365448
+        let (p, ni) = expReduced(x > hi ? hi : (x < lo ? lo : x))
         // 2^n as 2^(n/2)·2^(n−n/2), so n = 128 (x near 88.7) and n = −126 stay in range.
-        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
         let n1 = ni &>> 1, n2 = ni &- n1
         let s1 = Float(bitPattern: UInt32(bitPattern: (n1 &+ 127) &<< 23))
         let s2 = Float(bitPattern: UInt32(bitPattern: (n2 &+ 127) &<< 23))
@@ -51,22 +77,7 @@ public enum VectorKernels {
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
         let hi = V(repeating: 88.7228394), lo = V(repeating: -87.3365448)
-        let xc = x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo)
-        let magic = V(repeating: 12582912)
-        let t = fma(xc, V(repeating: 1.44269504088896341), magic)
-        let n = t - magic
-        var r = fma(n, V(repeating: -0.693359375), xc)
-        r = fma(n, V(repeating: 2.12194440e-4), r)
-        let r2 = r * r
-        var p = V(repeating: 1.9875691500e-4)
-        p = fma(p, r, V(repeating: 1.3981999507e-3))
-        p = fma(p, r, V(repeating: 8.3334519073e-3))
-        p = fma(p, r, V(repeating: 4.1665795894e-2))
-        p = fma(p, r, V(repeating: 1.6666665459e-1))
-        p = fma(p, r, V(repeating: 5.0000001201e-1))
-        p = fma(p, r2, r) + V(repeating: 1)
-        // A bit cast, not `SIMD16<Int32>(truncatingIfNeeded:)`, which the optimiser left as a call in some loops.
-        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let (p, ni) = expReduced(x.replacing(with: hi, where: x .> hi).replacing(with: lo, where: x .< lo))
         let n1 = ni &>> 1, n2 = ni &- n1
         let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
         let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
@@ -81,21 +92,7 @@ public enum VectorKernels {
     /// instructions a vector than the general exp: SiLU over a plane 30% faster, a tiny-cats forward pass 1.6%.
     @inlinable @inline(__always)
     public static func logisticExp(_ x: Float) -> Float {
-        let xc = x < -87.3365448 ? -87.3365448 : (x > 88 ? 88 : x)
-        let magic: Float = 12582912
-        let t = magic.addingProduct(xc, 1.44269504088896341)
-        let n = t - magic
-        var r = xc.addingProduct(n, -0.693359375)
-        r = r.addingProduct(n, 2.12194440e-4)
-        let r2 = r * r
-        var p: Float = 1.9875691500e-4
-        p = Float(1.3981999507e-3).addingProduct(p, r)
-        p = Float(8.3334519073e-3).addingProduct(p, r)
-        p = Float(4.1665795894e-2).addingProduct(p, r)
-        p = Float(1.6666665459e-1).addingProduct(p, r)
-        p = Float(5.0000001201e-1).addingProduct(p, r)
-        p = r.addingProduct(p, r2) + 1
-        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
+        let (p, ni) = expReduced(x < -87.3365448 ? -87.3365448 : (x > 88 ? 88 : x))
         let result = p * Float(bitPattern: UInt32(bitPattern: (ni &+ 127) &<< 23))
         return x == .infinity ? x : result
     }
@@ -104,21 +101,7 @@ public enum VectorKernels {
     @inlinable @inline(__always)
     public static func logisticExp(_ x: V) -> V {
         let lo = V(repeating: -87.3365448), hi = V(repeating: 88)
-        let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
-        let magic = V(repeating: 12582912)
-        let t = fma(xc, V(repeating: 1.44269504088896341), magic)
-        let n = t - magic
-        var r = fma(n, V(repeating: -0.693359375), xc)
-        r = fma(n, V(repeating: 2.12194440e-4), r)
-        let r2 = r * r
-        var p = V(repeating: 1.9875691500e-4)
-        p = fma(p, r, V(repeating: 1.3981999507e-3))
-        p = fma(p, r, V(repeating: 8.3334519073e-3))
-        p = fma(p, r, V(repeating: 4.1665795894e-2))
-        p = fma(p, r, V(repeating: 1.6666665459e-1))
-        p = fma(p, r, V(repeating: 5.0000001201e-1))
-        p = fma(p, r2, r) + V(repeating: 1)
-        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let (p, ni) = expReduced(x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi))
         let result = p * unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
         return result.replacing(with: x, where: x .== V(repeating: .infinity))
     }
