@@ -38,7 +38,7 @@ static inline int dsh_cpu_has_avx512(void) {
 typedef float dsh_float16 __attribute__((ext_vector_type(16)));
 
 /// `a·b + c` rounded once, on 16 lanes: one `vfmadd` on AVX-512, two on AVX2. Swift's `SIMD.addingProduct` is a loop
-/// over lanes that LLVM must put back together, and in a long function (SiLU: exp, then a reciprocal) it did so in
+/// over lanes that LLVM must put back together, and in a long function (the SiLU loop, exp and its selects) it did so in
 /// 4-lane pieces; this is one LLVM `fma` on the whole vector.
 static inline __attribute__((always_inline)) dsh_float16 dsh_fma16(dsh_float16 a, dsh_float16 b, dsh_float16 c) {
     return __builtin_elementwise_fma(a, b, c);
