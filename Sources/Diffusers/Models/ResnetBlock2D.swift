@@ -66,8 +66,13 @@ public final class ResnetBlock2D {
 
     /// `time_emb_proj(act(temb))` computed ahead for the rows of a sampling run's time embeddings `[T, D]` (see
     /// ``UNet2DModel/withTimeEmbeddings(for:dtype:_:)``): the embeddings' storage, and for row i (offset i·D) its
-    /// projection, with the versions of the projection's weight and bias they were computed from.
-    var projectedAhead: (embeddings: ObjectIdentifier, rowLength: Int, rows: [Tensor], weight: Int, bias: Int)?
+    /// projection, with ``projectionVersion`` when they were computed.
+    var projectedAhead: (embeddings: ObjectIdentifier, rowLength: Int, rows: [Tensor], version: Int)?
+
+    /// The sum of `time_emb_proj`'s weight and bias versions, which grows when either is written in place.
+    private var projectionVersion: Int {
+        (timeEmbProj?.weight.storage.version ?? 0) + (timeEmbProj?.bias?.storage.version ?? 0)
+    }
 
     /// `time_emb_proj(act(temb))` as `[B, C', 1, 1]` (nil for a block without the projection): the one computed ahead
     /// when `temb` is a row of those embeddings and the projection's weights are unchanged, otherwise computed now.
@@ -75,7 +80,7 @@ public final class ResnetBlock2D {
         guard let proj = timeEmbProj else { return nil }
         if let ahead = projectedAhead, ahead.embeddings == ObjectIdentifier(temb.storage), temb.shape[0] == 1,
            temb.offset % ahead.rowLength == 0, temb.offset / ahead.rowLength < ahead.rows.count,
-           ahead.weight == proj.weight.storage.version, ahead.bias == proj.bias?.storage.version ?? 0 {
+           ahead.version == projectionVersion {
             return ahead.rows[temb.offset / ahead.rowLength]
         }
         let e = try proj(activation(temb))  // [B, C']
@@ -88,8 +93,7 @@ public final class ResnetBlock2D {
         guard let proj = timeEmbProj, embeddings.rank == 2, embeddings.isContiguous, embeddings.offset == 0 else { return }
         let all = try proj(activation(embeddings), rowByRow: true).unsqueeze(-1).unsqueeze(-1)  // [T, C', 1, 1]
         let rows = try (0..<embeddings.shape[0]).map { try all.narrow(0, start: $0, length: 1) }
-        projectedAhead = (ObjectIdentifier(embeddings.storage), embeddings.shape[1], rows, proj.weight.storage.version,
-                          proj.bias?.storage.version ?? 0)
+        projectedAhead = (ObjectIdentifier(embeddings.storage), embeddings.shape[1], rows, projectionVersion)
     }
 
     /// The forward pass (see the type's documentation).
